@@ -33,7 +33,7 @@ export class OnnxError extends Error {
       case 'malformed':
         return 'The file is not a valid ONNX protobuf. Re-export the model, or check it with onnx.checker.check_model.';
       case 'not-onnx':
-        return 'This does not look like an ONNX model (.onnx ModelProto).';
+        return 'Open a .onnx file written by torch.onnx.export, onnx.save or another ONNX exporter.';
       case 'external-data-refused':
         return 'External data files must live inside the model folder. Move the data next to the model and re-save it.';
       case 'io':

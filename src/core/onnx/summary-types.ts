@@ -75,7 +75,12 @@ export interface ModelSummary {
     readonly bytes: number;
     readonly byDtype: readonly DtypeBytes[];
   };
-  /** Elements in all initializers of the main graph and subgraphs (the usual "parameter count"). */
+  /**
+   * Tensors held by Constant nodes (some exporters store weights this way instead of as initializers).
+   * Only `value` tensors are counted; scalar `value_float`/`value_int` attributes are negligible.
+   */
+  readonly constants: { readonly count: number; readonly bytes: number; readonly elements: number };
+  /** Elements in all initializers and Constant-node tensors of the main graph and subgraphs. */
   readonly parameterCount: number;
   readonly externalData: {
     readonly tensorCount: number;

@@ -120,6 +120,8 @@ export interface TensorInfo {
   /** Dims; numbers (int64 values beyond 2^53 are clamped to Infinity and reported as malformed). */
   readonly dims: readonly number[];
   readonly data: TensorData;
+  /** The whole TensorProto message in the model file, to re-read its data on demand. */
+  readonly protoRange: ByteRange;
   readonly docString?: string;
   readonly metadataProps?: readonly StringStringEntry[];
 }

@@ -1,0 +1,102 @@
+/** Test helpers: the fixtures manifest and an independent ONNX decoder (protobufjs via onnx-proto). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { onnx } from 'onnx-proto';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+
+export interface ModelFixture {
+  readonly id: string;
+  readonly path: string;
+  readonly package: string;
+  readonly description: string;
+  readonly expect: {
+    readonly producer?: string;
+    readonly irVersion?: number;
+    readonly mainGraphNodes?: number;
+    readonly hasSubgraphs?: boolean;
+    readonly inputs?: readonly string[];
+    readonly outputs?: readonly string[];
+    readonly weightsInConstants?: boolean;
+  };
+}
+
+interface Manifest {
+  readonly models: readonly ModelFixture[];
+  readonly traces: readonly { readonly id: string; readonly path: string }[];
+}
+
+export const manifest: Manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'test', 'fixtures', 'manifest.json'), 'utf8'));
+
+export function fixturePath(p: string): string {
+  return path.resolve(REPO, p);
+}
+
+/** Independent op count with a full protobuf decode (protobufjs): main graph and nested subgraphs. */
+export function independentOpCounts(file: string): Map<string, number> {
+  const m = onnx.ModelProto.decode(fs.readFileSync(file));
+  const counts = new Map<string, number>();
+  const visit = (g: onnx.IGraphProto | null | undefined) => {
+    for (const n of g?.node ?? []) {
+      const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
+      const op = domain ? `${domain}.${n.opType}` : String(n.opType);
+      counts.set(op, (counts.get(op) ?? 0) + 1);
+      for (const a of n.attribute ?? []) {
+        visit(a.g);
+        for (const sg of a.graphs ?? []) visit(sg);
+      }
+    }
+  };
+  visit(m.graph);
+  return counts;
+}
+
+export function independentInitializerCount(file: string): number {
+  const m = onnx.ModelProto.decode(fs.readFileSync(file));
+  let n = 0;
+  const visit = (g: onnx.IGraphProto | null | undefined) => {
+    n += g?.initializer?.length ?? 0;
+    for (const node of g?.node ?? []) for (const a of node.attribute ?? []) {
+      visit(a.g);
+      for (const sg of a.graphs ?? []) visit(sg);
+    }
+  };
+  visit(m.graph);
+  return n;
+}
+
+/** onnxruntime-node's type names for our dtype names. */
+export const ORT_TYPE: Record<string, string> = {
+  float: 'float32',
+  double: 'float64',
+  float16: 'float16',
+  bfloat16: 'bfloat16',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  uint16: 'uint16',
+  int32: 'int32',
+  uint32: 'uint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  bool: 'bool',
+  string: 'string',
+  int4: 'int4',
+  uint4: 'uint4',
+};
+
+/** A deterministic PRNG (mulberry32) so fuzz failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `il-${prefix}-`));
+}

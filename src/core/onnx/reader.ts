@@ -150,7 +150,7 @@ class Parser {
     // Cheap format sniffing: a ModelProto starts with a tag whose field is known.
     const first = r.tag(end);
     if (![1, 2, 3, 4, 5, 6, 7, 8, 14, 20, 25, 26].includes(first.field)) {
-      throw new OnnxError('not-onnx', `The file does not start like an ONNX ModelProto (first field ${first.field}).`, 0);
+      throw new OnnxError('not-onnx', `The file does not look like an ONNX model (it starts with field ${first.field}, which a ModelProto does not have).`, 0);
     }
     r.pos = 0;
     let irVersion = 0;

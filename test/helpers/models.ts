@@ -1,5 +1,5 @@
 /** Models the tests build: real ONNX files written with the core's encoder and loaded by ONNX Runtime. */
-import { encodeModel, type ModelSpec, type TensorSpec } from '../../src/core/onnx/proto-writer';
+import { encodeModel, type ModelSpec, type NodeSpec, type TensorSpec } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
 
 export function f32(values: readonly number[]): Uint8Array {
@@ -179,4 +179,87 @@ export function allDtypesModel(): { model: Uint8Array; expected: Map<string, { c
     },
   });
   return { model, expected };
+}
+
+/**
+ * A BERT-like encoder (the structure exporters write: per-layer attention and FFN MatMuls with
+ * module-scoped node names) with real float32 weights. `external` puts all weights in one data
+ * file, written sparse, so multi-GB models cost no time to create.
+ */
+export function transformerModel(opts: { layers: number; hidden: number; ffn: number; external?: string }): {
+  model: Uint8Array;
+  /** Size of the external data file to create (sparse), when `external` is set. */
+  externalBytes: number;
+  weightBytes: number;
+} {
+  const { layers, hidden, ffn } = opts;
+  const nodes: NodeSpec[] = [];
+  const inits: TensorSpec[] = [];
+  let offset = 0;
+  let weightBytes = 0;
+  const weight = (name: string, dims: number[]) => {
+    const bytes = dims.reduce((a, b) => a * b, 1) * 4;
+    weightBytes += bytes;
+    if (opts.external) {
+      inits.push({ name, dataType: DataType.FLOAT, dims, external: { location: opts.external, offset, length: bytes } });
+      offset += Math.ceil(bytes / 4096) * 4096;
+    } else {
+      const raw = new Uint8Array(bytes);
+      new Float32Array(raw.buffer).fill(0.01);
+      inits.push({ name, dataType: DataType.FLOAT, dims, raw });
+    }
+    return name;
+  };
+  const scalar = (name: string, v: number) => {
+    inits.push({ name, dataType: DataType.FLOAT, dims: [], raw: f32([v]) });
+    return name;
+  };
+  const shape = (name: string, v: number[]) => {
+    inits.push({ name, dataType: DataType.INT64, dims: [v.length], raw: i64(v) });
+    return name;
+  };
+  const heads = 8;
+  const headShape = shape('head_shape', [0, 0, heads, hidden / heads]);
+  const mergeShape = shape('merge_shape', [0, 0, hidden]);
+  const scale = scalar('attn_scale', 1 / Math.sqrt(hidden / heads));
+  let x = 'hidden_states';
+  for (let l = 0; l < layers; l++) {
+    const p = `/encoder/layer.${l}`;
+    const n = (op: string, scope: string, inputs: string[], attributes?: NodeSpec['attributes']) => {
+      const out = `${p}/${scope}/${op}_output_0`;
+      nodes.push({ name: `${p}/${scope}/${op}`, opType: op, inputs, outputs: [out], ...(attributes ? { attributes } : {}) });
+      return out;
+    };
+    const proj = (scope: string, input: string, din: number, dout: number) => {
+      const mm = n('MatMul', scope, [input, weight(`encoder.layer.${l}.${scope.replace(/\//g, '.')}.weight`, [din, dout])]);
+      return n('Add', scope, [mm, weight(`encoder.layer.${l}.${scope.replace(/\//g, '.')}.bias`, [dout])]);
+    };
+    const split = (t: string, scope: string) => n('Transpose', `${scope}/heads`, [n('Reshape', `${scope}/heads`, [t, headShape])], { perm: { ints: [0, 2, 1, 3] } });
+    const q = split(proj('attention/self/query', x, hidden, hidden), 'attention/self/query');
+    const k = split(proj('attention/self/key', x, hidden, hidden), 'attention/self/key');
+    const v = split(proj('attention/self/value', x, hidden, hidden), 'attention/self/value');
+    const kt = n('Transpose', 'attention/self/key_t', [k], { perm: { ints: [0, 1, 3, 2] } });
+    const scores = n('Mul', 'attention/self', [n('MatMul', 'attention/self/scores', [q, kt]), scale]);
+    const probs = n('Softmax', 'attention/self', [scores], { axis: { i: -1 } });
+    const ctx = n('Reshape', 'attention/self/merge', [n('Transpose', 'attention/self/merge', [n('MatMul', 'attention/self/context', [probs, v])], { perm: { ints: [0, 2, 1, 3] } }), mergeShape]);
+    const attnOut = proj('attention/output/dense', ctx, hidden, hidden);
+    const ln1 = n('LayerNormalization', 'attention/output/LayerNorm', [n('Add', 'attention/output/residual', [attnOut, x]), weight(`encoder.layer.${l}.attention.output.LayerNorm.weight`, [hidden]), weight(`encoder.layer.${l}.attention.output.LayerNorm.bias`, [hidden])], { axis: { i: -1 }, epsilon: { f: 1e-12 } });
+    const inter = n('Gelu', 'intermediate', [proj('intermediate/dense', ln1, hidden, ffn)]);
+    const out = proj('output/dense', inter, ffn, hidden);
+    x = n('LayerNormalization', 'output/LayerNorm', [n('Add', 'output/residual', [out, ln1]), weight(`encoder.layer.${l}.output.LayerNorm.weight`, [hidden]), weight(`encoder.layer.${l}.output.LayerNorm.bias`, [hidden])], { axis: { i: -1 }, epsilon: { f: 1e-12 } });
+  }
+  nodes.push({ name: '/Identity', opType: 'Identity', inputs: [x], outputs: ['last_hidden_state'] });
+  const model = encodeModel({
+    irVersion: 10,
+    producerName: 'inference-lens-bench',
+    opsets: [{ domain: '', version: 20 }],
+    graph: {
+      name: 'encoder',
+      nodes,
+      initializers: inits,
+      inputs: [{ name: 'hidden_states', elemType: DataType.FLOAT, shape: ['batch', 'sequence', hidden] }],
+      outputs: [{ name: 'last_hidden_state', elemType: DataType.FLOAT, shape: ['batch', 'sequence', hidden] }],
+    },
+  });
+  return { model, externalBytes: offset, weightBytes };
 }

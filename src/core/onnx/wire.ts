@@ -80,7 +80,9 @@ export class BufferSource implements ByteSource {
   close(): void {}
 }
 
+/** Largest read for sequential access; reads after a skip start small and double while sequential. */
 const WINDOW = 1 << 20;
+const MIN_READ = 64 << 10;
 
 /**
  * Cursor over a ByteSource. `pos` is an absolute offset; message bounds are
@@ -93,6 +95,7 @@ export class WireReader {
   private win: Buffer;
   private winStart = 0;
   private winLen = 0;
+  private readSize = MIN_READ;
 
   constructor(readonly src: ByteSource) {
     this.win = Buffer.allocUnsafe(Math.min(WINDOW, Math.max(16, src.size)));
@@ -108,7 +111,10 @@ export class WireReader {
     if (pos + n > this.src.size) {
       throw new OnnxError('truncated', `Unexpected end of file at byte ${this.src.size} (needed ${n} bytes at ${pos})`, pos);
     }
-    const want = Math.min(Math.max(n, WINDOW), this.src.size - pos);
+    // Sequential miss (continuing where the window ended): read more next time. A jump (a skipped
+    // payload) starts small again, so skipping a 5 MB weight costs ~64 KiB of reading, not 1 MiB.
+    this.readSize = pos === this.winStart + this.winLen ? Math.min(WINDOW, this.readSize * 2) : MIN_READ;
+    const want = Math.min(Math.max(n, this.readSize), this.src.size - pos);
     if (want > this.win.length) this.win = Buffer.allocUnsafe(want);
     const got = this.src.readInto(this.win, pos, want);
     this.bytesRead += got;

@@ -1,5 +1,5 @@
 /** Models the tests build: real ONNX files written with the core's encoder and loaded by ONNX Runtime. */
-import { encodeModel, type ModelSpec, type NodeSpec, type TensorSpec } from '../../src/core/onnx/proto-writer';
+import { encodeModel, type GraphSpec, type ModelSpec, type NodeSpec, type TensorSpec } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
 
 export function f32(values: readonly number[]): Uint8Array {
@@ -63,7 +63,7 @@ export function mlpModel(opts: { external?: string } = {}): { model: Uint8Array;
 export function controlFlowModel(): Uint8Array {
   const one = { name: 'one', dataType: DataType.FLOAT, dims: [], raw: f32([1]) };
   const two = { name: 'two', dataType: DataType.FLOAT, dims: [], raw: f32([2]) };
-  const loopBody = {
+  const loopBody: GraphSpec = {
     name: 'loop_body',
     nodes: [
       { opType: 'Identity', inputs: ['cond_in'], outputs: ['cond_out'], name: 'body/Identity' },
@@ -80,7 +80,7 @@ export function controlFlowModel(): Uint8Array {
       { name: 'v_out', elemType: DataType.FLOAT, shape: ['n'] },
     ],
   };
-  const thenBranch = {
+  const thenBranch: GraphSpec = {
     name: 'then',
     nodes: [
       {
@@ -95,7 +95,7 @@ export function controlFlowModel(): Uint8Array {
     inputs: [],
     outputs: [{ name: 'then_out', elemType: DataType.FLOAT, shape: ['n'] }],
   };
-  const elseBranch = {
+  const elseBranch: GraphSpec = {
     name: 'else',
     nodes: [{ opType: 'Mul', inputs: ['x', 'two'], outputs: ['else_out'], name: 'else/Mul' }],
     initializers: [two],

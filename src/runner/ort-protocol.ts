@@ -1,0 +1,96 @@
+/**
+ * Messages between the extension host / CLI and the ONNX Runtime worker process.
+ * The worker runs onnxruntime-node in its own process, so a native crash or a hang inside ORT
+ * never reaches the caller: the caller kills the process to cancel or on timeout.
+ */
+import type { LatencyStats } from '../core/metrics/stats';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
+
+export interface OrtSessionSettings {
+  readonly graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  readonly intraOpNumThreads?: number;
+  readonly interOpNumThreads?: number;
+  readonly enableCpuMemArena: boolean;
+  /** Free dimension overrides by symbolic name (session option `freeDimensionOverrides`). */
+  readonly freeDimensionOverrides?: Readonly<Record<string, number>>;
+}
+
+export interface OrtProfileRequest {
+  readonly modelPath: string;
+  readonly ep: ExecutionProvider;
+  /** Run on CPU when the requested provider cannot be loaded (only when the user allowed it). */
+  readonly allowCpuFallback: boolean;
+  readonly session: OrtSessionSettings;
+  /** Values for symbolic input dims (`batch`, `sequence`, or `input:axis`). */
+  readonly dims: Readonly<Record<string, number>>;
+  readonly warmupRuns: number;
+  readonly timedRuns: number;
+  /** Runs recorded by ORT's profiler in a separate session (after the timed runs). 0 = none. */
+  readonly profiledRuns: number;
+  /** Absolute folder for ORT's profile JSON. */
+  readonly outDir: string;
+}
+
+export interface OrtProfileResult {
+  readonly ortVersion: string;
+  readonly requestedEp: ExecutionProvider;
+  readonly ep: ExecutionProvider;
+  /** Why the requested provider was not used, when it was not. */
+  readonly fallbackReason?: string;
+  readonly inputs: readonly { readonly name: string; readonly dtype: string; readonly dims: readonly number[] }[];
+  readonly inputNotes: readonly string[];
+  /** Items per inference: the batch dim of the first input (1 when it has none). */
+  readonly batchSize: number;
+  /** Session creation (load + graph optimization + allocation), ms. */
+  readonly sessionCreateMs: number;
+  /** The first run after creation (cold), ms; not part of the latency statistics. */
+  readonly firstRunMs: number;
+  /** Timed runs without profiling, ms. */
+  readonly latencyMs: LatencyStats;
+  readonly samplesMs: readonly number[];
+  readonly throughput: { readonly inferencesPerSec: number; readonly itemsPerSec: number };
+  /** Peak resident set of the worker process (VmHWM), and samples taken during the runs. */
+  readonly memory: {
+    readonly peakRssBytes: number;
+    readonly rssSamples: readonly { readonly tMs: number; readonly rssBytes: number }[];
+  };
+  /** ORT's raw profile JSON (absolute path), when profiledRuns > 0. */
+  readonly ortProfilePath?: string;
+}
+
+export type OrtErrorCode =
+  | 'provider-unavailable'
+  | 'model-load-failed'
+  | 'run-failed'
+  | 'bad-input'
+  | 'crashed'
+  | 'timeout'
+  | 'cancelled';
+
+export interface OrtWorkerError {
+  readonly code: OrtErrorCode;
+  readonly message: string;
+  readonly hint: string;
+}
+
+export type ToWorker = { readonly type: 'profile'; readonly request: OrtProfileRequest };
+
+export type FromWorker =
+  | { readonly type: 'progress'; readonly phase: 'load' | 'warmup' | 'timed' | 'profiled'; readonly done: number; readonly total: number }
+  | { readonly type: 'result'; readonly result: OrtProfileResult }
+  | { readonly type: 'error'; readonly error: OrtWorkerError };
+
+/** The exact install step for a provider that onnxruntime-node does not bundle. */
+export function providerInstallHint(ep: ExecutionProvider): string {
+  switch (ep) {
+    case 'cuda':
+      return 'Install the CUDA 12 provider libraries: npm install onnxruntime-node --onnxruntime-node-install=cuda12 (needs CUDA 12 and cuDNN 9 on the library path).';
+    case 'tensorrt':
+      return 'Install the CUDA providers (npm install onnxruntime-node --onnxruntime-node-install=cuda12) and TensorRT 10 libraries on the library path.';
+    case 'webgpu':
+      return 'WebGPU needs a GPU with a Vulkan/D3D12/Metal driver available to this process.';
+    case 'cpu':
+      return '';
+  }
+}

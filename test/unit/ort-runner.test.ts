@@ -1,0 +1,143 @@
+/** The ONNX Runtime runner: real ORT in a real child process, on models the tests build. */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import { encodeModel } from '../../src/core/onnx/proto-writer';
+import { DataType } from '../../src/core/onnx/types';
+import { OrtRunError, profileWithOrt } from '../../src/runner/ort-client';
+import type { OrtProfileRequest } from '../../src/runner/ort-protocol';
+import { REPO, tmpDir } from '../helpers/fixtures';
+import { i64, transformerModel } from '../helpers/models';
+
+// Inside the repo so the bundle resolves onnxruntime-node from node_modules, as dist/ does.
+const BUNDLES = path.join(REPO, 'out', 'test-bundles');
+let worker = '';
+
+function request(modelPath: string, over: Partial<OrtProfileRequest> = {}): OrtProfileRequest {
+  return {
+    modelPath,
+    ep: 'cpu',
+    allowCpuFallback: false,
+    session: { graphOptimizationLevel: 'all', enableCpuMemArena: true, intraOpNumThreads: 1 },
+    dims: {},
+    warmupRuns: 2,
+    timedRuns: 20,
+    profiledRuns: 2,
+    outDir: tmpDir('ort-out'),
+    ...over,
+  };
+}
+
+async function expectRunError(p: Promise<unknown>, code: string): Promise<OrtRunError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof OrtRunError, `OrtRunError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('ONNX Runtime runner (child process)', () => {
+  let encoder = '';
+  before(async () => {
+    fs.mkdirSync(BUNDLES, { recursive: true });
+    worker = path.join(BUNDLES, 'ort-worker.js');
+    await build({
+      entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['onnxruntime-node'],
+      outfile: worker,
+      logLevel: 'silent',
+    });
+    const dir = tmpDir('ort-models');
+    encoder = path.join(dir, 'encoder.onnx');
+    fs.writeFileSync(encoder, transformerModel({ layers: 2, hidden: 64, ffn: 256 }).model);
+  });
+
+  test('measures a real model: cold start apart, latency percentiles, throughput, RSS, ORT profile', async () => {
+    const phases = new Set<string>();
+    const r = await profileWithOrt(request(encoder, { dims: { batch: 4, sequence: 32 } }), { workerPath: worker, onProgress: (p) => phases.add(p.phase) });
+    assert.equal(r.ep, 'cpu');
+    assert.deepEqual(r.inputs, [{ name: 'hidden_states', dtype: 'float32', dims: [4, 32, 64] }]);
+    assert.equal(r.batchSize, 4);
+    assert.equal(r.samplesMs.length, 20);
+    assert.equal(r.latencyMs.count, 20);
+    assert.ok(r.latencyMs.min <= r.latencyMs.p50 && r.latencyMs.p50 <= r.latencyMs.p90 && r.latencyMs.p90 <= r.latencyMs.p99 && r.latencyMs.p99 <= r.latencyMs.max);
+    assert.ok(r.sessionCreateMs > 0 && r.firstRunMs > 0);
+    assert.ok(Math.abs(r.throughput.itemsPerSec - 4 * r.throughput.inferencesPerSec) < 1e-6);
+    // Throughput from wall time can't beat 1 / min latency.
+    assert.ok(r.throughput.inferencesPerSec <= 1000 / r.latencyMs.min + 1e-6);
+    assert.ok(r.memory.peakRssBytes > 10 * 2 ** 20);
+    assert.deepEqual([...phases].sort(), ['load', 'profiled', 'timed', 'warmup']);
+    // ORT's own profile: per-node events of the ops in the model.
+    const events = JSON.parse(fs.readFileSync(r.ortProfilePath!, 'utf8')) as { cat: string; args: { op_name?: string } }[];
+    const ops = new Set(events.filter((e) => e.cat === 'Node').map((e) => e.args.op_name));
+    assert.ok(ops.has('MatMul') || ops.has('FusedMatMul'), [...ops].join(','));
+    assert.ok(ops.has('Softmax'));
+  });
+
+  test('a missing CUDA provider gives the install step; with consent it falls back to CPU', async () => {
+    const e = await expectRunError(profileWithOrt(request(encoder, { ep: 'cuda', timedRuns: 2, profiledRuns: 0 }), { workerPath: worker }), 'provider-unavailable');
+    assert.match(e.hint, /npm install onnxruntime-node --onnxruntime-node-install=cuda12/);
+    const r = await profileWithOrt(request(encoder, { ep: 'cuda', allowCpuFallback: true, timedRuns: 2, profiledRuns: 0 }), { workerPath: worker });
+    assert.equal(r.requestedEp, 'cuda');
+    assert.equal(r.ep, 'cpu');
+    assert.match(r.fallbackReason!, /cuda provider unavailable/);
+  });
+
+  test('a model that fails inside ORT at run time gives a clear error', async () => {
+    // Reshape of n×3 elements to [4, -1]: loads (n is symbolic) and fails when run with n = 1.
+    const dir = tmpDir('ort-bad');
+    const file = path.join(dir, 'bad-reshape.onnx');
+    fs.writeFileSync(
+      file,
+      encodeModel({
+        graph: {
+          nodes: [{ opType: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+          initializers: [{ name: 'shape', dataType: DataType.INT64, dims: [2], raw: i64([4, -1]) }],
+          inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: ['n', 3] }],
+          outputs: [{ name: 'y', elemType: DataType.FLOAT }],
+        },
+      }),
+    );
+    const e = await expectRunError(profileWithOrt(request(file), { workerPath: worker }), 'run-failed');
+    assert.match(e.message, /failed inside ONNX Runtime/);
+    await expectRunError(profileWithOrt(request(path.join(dir, 'missing.onnx')), { workerPath: worker }), 'model-load-failed');
+  });
+
+  test('cancel kills the worker within 1 s', async () => {
+    const ac = new AbortController();
+    const started = profileWithOrt(request(encoder, { dims: { batch: 8, sequence: 256 }, timedRuns: 100000, profiledRuns: 0 }), {
+      workerPath: worker,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'timed') ac.abort();
+      },
+    });
+    const t0 = Date.now();
+    let abortedAt = 0;
+    ac.signal.addEventListener('abort', () => (abortedAt = Date.now()));
+    await expectRunError(started, 'cancelled');
+    assert.ok(abortedAt > 0 && Date.now() - abortedAt < 1000, `settled ${Date.now() - abortedAt} ms after cancel`);
+    assert.ok(Date.now() - t0 < 60_000);
+  });
+
+  test('a worker that crashes or hangs never takes the caller down', async () => {
+    const crash = path.join(BUNDLES, 'crash-worker.js');
+    fs.writeFileSync(crash, "process.on('message', () => process.abort());\n");
+    const e = await expectRunError(profileWithOrt(request(encoder), { workerPath: crash }), 'crashed');
+    assert.match(e.message, /ended unexpectedly \(signal SIGABRT\)/);
+    const hang = path.join(BUNDLES, 'hang-worker.js');
+    fs.writeFileSync(hang, "process.on('message', () => setInterval(() => {}, 1000));\n");
+    const t0 = Date.now();
+    await expectRunError(profileWithOrt(request(encoder), { workerPath: hang, timeoutMs: 1500 }), 'timeout');
+    assert.ok(Date.now() - t0 < 5000);
+  });
+});

@@ -3,6 +3,7 @@
  * The worker runs onnxruntime-node in its own process, so a native crash or a hang inside ORT
  * never reaches the caller: the caller kills the process to cancel or on timeout.
  */
+import type { DecoderLayout, DecoderLayoutHints } from '../core/llm/decoder-layout';
 import type { LatencyStats } from '../core/metrics/stats';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
@@ -30,6 +31,30 @@ export interface OrtProfileRequest {
   readonly profiledRuns: number;
   /** Absolute folder for ORT's profile JSON. */
   readonly outDir: string;
+  /**
+   * LLM decoding mode for decoder models with a KV cache: prefill `prefillTokens`, then greedily
+   * generate `newTokens`, feeding presents back as pasts. `'auto'` decodes when the model has the
+   * layout (see detectDecoderLayout) and profiles plain runs otherwise.
+   */
+  readonly decode?: { readonly prefillTokens: number; readonly newTokens: number; readonly layout?: DecoderLayoutHints } | 'off';
+}
+
+export interface DecodeResult {
+  readonly layout: DecoderLayout;
+  readonly prefillTokens: number;
+  readonly newTokens: number;
+  /** Prefill run plus choosing the first token, ms (time to first token). */
+  readonly timeToFirstTokenMs: number;
+  /** Tokens after the first divided by the time spent generating them. */
+  readonly tokensPerSec: number;
+  /** One decode step each (tokens after the first), ms. */
+  readonly perTokenMs: LatencyStats;
+  /** Resident-set growth over the generation divided by the tokens generated. */
+  readonly rssGrowthPerTokenBytes: number;
+  /** Exact size of all present tensors per cached token, and at the end of generation. */
+  readonly kvCacheBytesPerToken: number;
+  readonly kvCacheBytesFinal: number;
+  readonly generated: readonly number[];
 }
 
 export interface OrtProfileResult {
@@ -57,6 +82,8 @@ export interface OrtProfileResult {
   };
   /** ORT's raw profile JSON (absolute path), when profiledRuns > 0. */
   readonly ortProfilePath?: string;
+  /** Present when the model was run in decoding mode. */
+  readonly decode?: DecodeResult;
 }
 
 export type OrtErrorCode =
@@ -77,7 +104,7 @@ export interface OrtWorkerError {
 export type ToWorker = { readonly type: 'profile'; readonly request: OrtProfileRequest };
 
 export type FromWorker =
-  | { readonly type: 'progress'; readonly phase: 'load' | 'warmup' | 'timed' | 'profiled'; readonly done: number; readonly total: number }
+  | { readonly type: 'progress'; readonly phase: 'load' | 'warmup' | 'timed' | 'decode' | 'profiled'; readonly done: number; readonly total: number }
   | { readonly type: 'result'; readonly result: OrtProfileResult }
   | { readonly type: 'error'; readonly error: OrtWorkerError };
 

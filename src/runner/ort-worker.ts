@@ -14,8 +14,18 @@ import * as path from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 import { latencyStats } from '../core/metrics/stats';
 import { inferVocabSize, InputSynthesisError, synthesizeInputs, type SynthTensor } from '../core/inputs/synthesize';
-import { isOnnxError, readModel, summarize } from '../core/onnx';
-import { providerInstallHint, type ExecutionProvider, type FromWorker, type OrtProfileRequest, type OrtProfileResult, type OrtWorkerError, type ToWorker } from './ort-protocol';
+import { argmaxLastToken, detectDecoderLayout, type DecoderLayout } from '../core/llm/decoder-layout';
+import { isOnnxError, readModel, summarize, type IoSummary } from '../core/onnx';
+import {
+  providerInstallHint,
+  type DecodeResult,
+  type ExecutionProvider,
+  type FromWorker,
+  type OrtProfileRequest,
+  type OrtProfileResult,
+  type OrtWorkerError,
+  type ToWorker,
+} from './ort-protocol';
 
 type Ort = typeof OrtTypes;
 
@@ -107,6 +117,103 @@ async function runOnce(session: OrtTypes.InferenceSession, feeds: Record<string,
   return performance.now() - t0;
 }
 
+const ELEM_BYTES: Record<string, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8 };
+
+function intTensor(ort: Ort, dtype: string, values: readonly number[], dims: readonly number[]): OrtTypes.Tensor {
+  if (dtype === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+  return new ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), dims);
+}
+
+/** An empty cache tensor for the first step: batch 1, sequence axis 0, other symbolic dims from the user or 1. */
+function emptyPast(ort: Ort, io: IoSummary, seqAxis: number, dims: Readonly<Record<string, number>>): OrtTypes.Tensor {
+  const shape = (io.shape ?? []).map((d, axis) => (axis === seqAxis ? 0 : typeof d === 'number' ? d : axis === 0 ? 1 : (dims[d ?? ''] ?? 1)));
+  const dtype = io.dtype === 'float' ? 'float32' : io.dtype === 'float16' ? 'float16' : io.dtype === 'double' ? 'float64' : 'float32';
+  const data = dtype === 'float16' ? new Uint16Array(0) : dtype === 'float64' ? new Float64Array(0) : new Float32Array(0);
+  return new ort.Tensor(dtype, data as never, shape);
+}
+
+async function generate(
+  ort: Ort,
+  session: OrtTypes.InferenceSession,
+  layout: DecoderLayout,
+  inputs: readonly IoSummary[],
+  prefill: number,
+  newTokens: number,
+  vocab: number,
+  dims: Readonly<Record<string, number>>,
+): Promise<{ ttftMs: number; stepMs: number[]; generated: number[]; kvBytes: number; cachedTokens: number }> {
+  const byName = new Map(inputs.map((i) => [i.name, i]));
+  const idsType = byName.get(layout.inputIds)!.dtype === 'int32' ? 'int32' : 'int64';
+  const maskType = layout.attentionMask && byName.get(layout.attentionMask)!.dtype === 'int32' ? 'int32' : 'int64';
+  const posType = layout.positionIds && byName.get(layout.positionIds)!.dtype === 'int32' ? 'int32' : 'int64';
+  let past = new Map<string, OrtTypes.Tensor>(layout.cache.map((c) => [c.past, emptyPast(ort, byName.get(c.past)!, layout.cacheSeqAxis, dims)]));
+  const prompt = Array.from({ length: prefill }, (_, i) => (i * 7919 + 13) % Math.max(1, vocab));
+  let ids = prompt;
+  let pastLen = 0;
+  const generated: number[] = [];
+  const stepMs: number[] = [];
+  let ttftMs = 0;
+  let kvBytes = 0;
+  for (let step = 0; step < newTokens; step++) {
+    const feeds: Record<string, OrtTypes.Tensor> = { [layout.inputIds]: intTensor(ort, idsType, ids, [1, ids.length]) };
+    const total = pastLen + ids.length;
+    if (layout.attentionMask) feeds[layout.attentionMask] = intTensor(ort, maskType, new Array(total).fill(1), [1, total]);
+    if (layout.positionIds) feeds[layout.positionIds] = intTensor(ort, posType, ids.map((_, i) => pastLen + i), [1, ids.length]);
+    for (const [name, t] of past) feeds[name] = t;
+    const t0 = performance.now();
+    let out: OrtTypes.InferenceSession.OnnxValueMapType;
+    try {
+      out = await session.run(feeds);
+    } catch (e) {
+      throw new WorkerFailure({
+        code: 'run-failed',
+        message: `Decoding step ${step} failed inside ONNX Runtime: ${firstLine(e)}`,
+        hint: 'Check the decoder layout (input_ids, attention_mask, past_key_values.N.*, present.N.*) or turn decoding mode off.',
+      });
+    }
+    const logits = out[layout.logits] as OrtTypes.Tensor;
+    const next = argmaxLastToken(logits.data as Float32Array, logits.dims);
+    const dt = performance.now() - t0;
+    if (step === 0) ttftMs = dt;
+    else stepMs.push(dt);
+    generated.push(next);
+    past = new Map(layout.cache.map((c) => [c.past, out[c.present] as OrtTypes.Tensor]));
+    pastLen = total;
+    ids = [next];
+  }
+  for (const t of past.values()) kvBytes += t.dims.reduce((a, b) => a * b, 1) * (ELEM_BYTES[t.type] ?? 4);
+  return { ttftMs, stepMs, generated, kvBytes, cachedTokens: pastLen };
+}
+
+async function decodeMode(
+  ort: Ort,
+  session: OrtTypes.InferenceSession,
+  layout: DecoderLayout,
+  inputs: readonly IoSummary[],
+  req: OrtProfileRequest,
+  vocab: number,
+): Promise<DecodeResult> {
+  const d = req.decode as { prefillTokens: number; newTokens: number };
+  // Warm-up: a short generation so first-run costs stay out of the figures.
+  for (let i = 0; i < Math.min(req.warmupRuns, 2); i++) await generate(ort, session, layout, inputs, Math.min(d.prefillTokens, 8), 2, vocab, req.dims);
+  const rssBefore = rssBytes('VmRSS');
+  const g = await generate(ort, session, layout, inputs, d.prefillTokens, d.newTokens, vocab, req.dims);
+  const rssAfter = rssBytes('VmRSS');
+  const decodeMs = g.stepMs.reduce((a, b) => a + b, 0);
+  return {
+    layout,
+    prefillTokens: d.prefillTokens,
+    newTokens: d.newTokens,
+    timeToFirstTokenMs: g.ttftMs,
+    tokensPerSec: g.stepMs.length ? (g.stepMs.length / decodeMs) * 1000 : 0,
+    perTokenMs: latencyStats(g.stepMs.length ? g.stepMs : [g.ttftMs]),
+    rssGrowthPerTokenBytes: (rssAfter - rssBefore) / d.newTokens,
+    kvCacheBytesPerToken: g.cachedTokens ? g.kvBytes / g.cachedTokens : 0,
+    kvCacheBytesFinal: g.kvBytes,
+    generated: g.generated,
+  };
+}
+
 export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort: Ort = require('onnxruntime-node');
@@ -118,9 +225,20 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
     });
   });
   const summary = summarize(model);
+  const vocabSize = inferVocabSize(model);
+  const hints = req.decode && req.decode !== 'off' ? req.decode.layout : undefined;
+  const layout = req.decode === 'off' ? undefined : detectDecoderLayout(summary.inputs, summary.outputs, hints);
+  if (req.decode && req.decode !== 'off' && !layout) {
+    throw new WorkerFailure({
+      code: 'bad-input',
+      message: 'Decoding mode needs a decoder with a KV cache (input_ids, past_key_values.N.key/value → logits, present.N.key/value); this model has no such inputs and outputs.',
+      hint: 'Name the inputs and outputs in the decode settings, or profile without decoding mode.',
+    });
+  }
+  const vocab = vocabSize ?? (summary.outputs.find((o) => o.name === layout?.logits)?.shape?.at(-1) as number | undefined) ?? 1000;
   let synth;
   try {
-    synth = synthesizeInputs(summary.inputs, { dims: req.dims, vocabSize: inferVocabSize(model) });
+    synth = synthesizeInputs(summary.inputs, { dims: req.dims, vocabSize: vocab });
   } catch (e) {
     if (e instanceof InputSynthesisError) throw new WorkerFailure({ code: 'bad-input', message: e.message, hint: 'Set the input dims explicitly.' });
     throw e;
@@ -148,6 +266,11 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
       if ((i & 7) === 7 || i === req.timedRuns - 1) send({ type: 'progress', phase: 'timed', done: i + 1, total: req.timedRuns });
     }
     const wallTimed = (performance.now() - tTimed) / 1000;
+    let decode: DecodeResult | undefined;
+    if (layout && req.decode && req.decode !== 'off') {
+      send({ type: 'progress', phase: 'decode', done: 0, total: req.decode.newTokens });
+      decode = await decodeMode(ort, session, layout, summary.inputs, req, vocab);
+    }
     await session.release();
 
     let ortProfilePath: string | undefined;
@@ -182,6 +305,7 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
       throughput: { inferencesPerSec, itemsPerSec: inferencesPerSec * batchSize },
       memory: { peakRssBytes: rssBytes('VmHWM'), rssSamples: samplesRss },
       ...(ortProfilePath ? { ortProfilePath } : {}),
+      ...(decode ? { decode } : {}),
     };
   } finally {
     clearInterval(sampler);

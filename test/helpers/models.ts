@@ -263,3 +263,90 @@ export function transformerModel(opts: { layers: number; hidden: number; ffn: nu
   });
   return { model, externalBytes: offset, weightBytes };
 }
+
+/**
+ * A tiny decoder-only language model with a KV cache in the Hugging Face Optimum layout
+ * (input_ids, attention_mask, position_ids, past_key_values.N.key/value → logits, present.N.key/value),
+ * one attention head per layer, random-but-fixed weights. Runs in ORT; greedy decoding is deterministic.
+ */
+export function tinyDecoderModel(opts: { layers: number; vocab: number; dim: number; maxPositions?: number }): Uint8Array {
+  const { layers, vocab, dim } = opts;
+  const maxPos = opts.maxPositions ?? 4096;
+  let seed = 1;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed / 2147483647) * 2 - 1;
+  };
+  const mat = (name: string, r: number, c: number, scale = 0.2): TensorSpec => ({ name, dataType: DataType.FLOAT, dims: [r, c], raw: f32(Array.from({ length: r * c }, () => rnd() * scale)) });
+  const inits: TensorSpec[] = [
+    mat('embed_tokens', vocab, dim, 1),
+    mat('embed_positions', maxPos, dim, 0.1),
+    mat('lm_head', dim, vocab, 0.5),
+    { name: 'axes_1', dataType: DataType.INT64, dims: [1], raw: i64([1]) },
+  ];
+  const nodes: NodeSpec[] = [
+    { name: '/embed/Gather', opType: 'Gather', inputs: ['embed_tokens', 'input_ids'], outputs: ['tok'] },
+    { name: '/embed/pos', opType: 'Gather', inputs: ['embed_positions', 'position_ids'], outputs: ['pos'] },
+    { name: '/embed/Add', opType: 'Add', inputs: ['tok', 'pos'], outputs: ['h0'] },
+    // The mask scales nothing (all ones) but is consumed, as real models do.
+    { name: '/mask/Cast', opType: 'Cast', inputs: ['attention_mask'], outputs: ['mask_f'], attributes: { to: { i: DataType.FLOAT } } },
+    { name: '/mask/ReduceMax', opType: 'ReduceMax', inputs: ['mask_f'], outputs: ['mask_max'], attributes: { keepdims: { i: 0 } } },
+    { name: '/mask/Mul', opType: 'Mul', inputs: ['h0', 'mask_max'], outputs: ['h_in_0'] },
+    // Causal mask [seq, total]: key j is visible to query i when j <= past + i.
+    { name: '/causal/q_len', opType: 'Shape', inputs: ['input_ids'], outputs: ['q_len'], attributes: { start: { i: 1 }, end: { i: 2 } } },
+    { name: '/causal/total_len', opType: 'Shape', inputs: ['attention_mask'], outputs: ['total_len'], attributes: { start: { i: 1 }, end: { i: 2 } } },
+    { name: '/causal/past_len', opType: 'Sub', inputs: ['total_len', 'q_len'], outputs: ['past_len_1d'] },
+    { name: '/causal/past_scalar', opType: 'Squeeze', inputs: ['past_len_1d'], outputs: ['past_len'] },
+    { name: '/causal/shape', opType: 'Concat', inputs: ['q_len', 'total_len'], outputs: ['mask_shape'], attributes: { axis: { i: 0 } } },
+    { name: '/causal/ones', opType: 'ConstantOfShape', inputs: ['mask_shape'], outputs: ['ones'], attributes: { value: { t: { dataType: DataType.FLOAT, dims: [1], raw: f32([1]) } } } },
+    { name: '/causal/tril', opType: 'Trilu', inputs: ['ones', 'past_len'], outputs: ['visible'], attributes: { upper: { i: 0 } } },
+    { name: '/causal/hidden', opType: 'Sub', inputs: ['one', 'visible'], outputs: ['hidden'] },
+    { name: '/causal/bias', opType: 'Mul', inputs: ['hidden', 'neg_inf'], outputs: ['causal_bias'] },
+  ];
+  inits.push(
+    { name: 'one', dataType: DataType.FLOAT, dims: [], raw: f32([1]) },
+    { name: 'neg_inf', dataType: DataType.FLOAT, dims: [], raw: f32([-1e9]) },
+  );
+  const inputs: ValueSpecT[] = [
+    { name: 'input_ids', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
+    { name: 'attention_mask', elemType: DataType.INT64, shape: ['batch_size', 'total_sequence_length'] },
+    { name: 'position_ids', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
+  ];
+  const outputs: ValueSpecT[] = [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', 'sequence_length', vocab] }];
+  let h = 'h_in_0';
+  for (let l = 0; l < layers; l++) {
+    const p = `/layers.${l}/attn`;
+    inits.push(mat(`layers.${l}.q`, dim, dim), mat(`layers.${l}.k`, dim, dim), mat(`layers.${l}.v`, dim, dim));
+    for (const kv of ['key', 'value']) {
+      inputs.push({ name: `past_key_values.${l}.${kv}`, elemType: DataType.FLOAT, shape: ['batch_size', 1, 'past_sequence_length', dim] });
+      outputs.push({ name: `present.${l}.${kv}`, elemType: DataType.FLOAT, shape: ['batch_size', 1, 'total_sequence_length', dim] });
+    }
+    nodes.push(
+      { name: `${p}/q`, opType: 'MatMul', inputs: [h, `layers.${l}.q`], outputs: [`${p}/q_out`] },
+      { name: `${p}/k`, opType: 'MatMul', inputs: [h, `layers.${l}.k`], outputs: [`${p}/k_out`] },
+      { name: `${p}/v`, opType: 'MatMul', inputs: [h, `layers.${l}.v`], outputs: [`${p}/v_out`] },
+      { name: `${p}/q4`, opType: 'Unsqueeze', inputs: [`${p}/q_out`, 'axes_1'], outputs: [`${p}/q4_out`] },
+      { name: `${p}/k4`, opType: 'Unsqueeze', inputs: [`${p}/k_out`, 'axes_1'], outputs: [`${p}/k4_out`] },
+      { name: `${p}/v4`, opType: 'Unsqueeze', inputs: [`${p}/v_out`, 'axes_1'], outputs: [`${p}/v4_out`] },
+      { name: `${p}/cache_k`, opType: 'Concat', inputs: [`past_key_values.${l}.key`, `${p}/k4_out`], outputs: [`present.${l}.key`], attributes: { axis: { i: 2 } } },
+      { name: `${p}/cache_v`, opType: 'Concat', inputs: [`past_key_values.${l}.value`, `${p}/v4_out`], outputs: [`present.${l}.value`], attributes: { axis: { i: 2 } } },
+      { name: `${p}/kT`, opType: 'Transpose', inputs: [`present.${l}.key`], outputs: [`${p}/kT_out`], attributes: { perm: { ints: [0, 1, 3, 2] } } },
+      { name: `${p}/scores`, opType: 'MatMul', inputs: [`${p}/q4_out`, `${p}/kT_out`], outputs: [`${p}/scores_out`] },
+      { name: `${p}/mask`, opType: 'Add', inputs: [`${p}/scores_out`, 'causal_bias'], outputs: [`${p}/scores_masked`] },
+      { name: `${p}/softmax`, opType: 'Softmax', inputs: [`${p}/scores_masked`], outputs: [`${p}/probs`], attributes: { axis: { i: -1 } } },
+      { name: `${p}/ctx`, opType: 'MatMul', inputs: [`${p}/probs`, `present.${l}.value`], outputs: [`${p}/ctx_out`] },
+      { name: `${p}/squeeze`, opType: 'Squeeze', inputs: [`${p}/ctx_out`, 'axes_1'], outputs: [`${p}/ctx3`] },
+      { name: `${p}/residual`, opType: 'Add', inputs: [h, `${p}/ctx3`], outputs: [`h_in_${l + 1}`] },
+    );
+    h = `h_in_${l + 1}`;
+  }
+  nodes.push({ name: '/lm_head/MatMul', opType: 'MatMul', inputs: [h, 'lm_head'], outputs: ['logits'] });
+  return encodeModel({
+    irVersion: 10,
+    producerName: 'inference-lens-tests',
+    opsets: [{ domain: '', version: 17 }],
+    graph: { name: 'tiny_decoder', nodes, initializers: inits, inputs, outputs },
+  });
+}
+
+type ValueSpecT = { name: string; elemType: number; shape?: (number | string | null)[] };

@@ -9,7 +9,8 @@ import { DataType } from '../../src/core/onnx/types';
 import { OrtRunError, profileWithOrt } from '../../src/runner/ort-client';
 import type { OrtProfileRequest } from '../../src/runner/ort-protocol';
 import { REPO, tmpDir } from '../helpers/fixtures';
-import { i64, transformerModel } from '../helpers/models';
+import * as ort from 'onnxruntime-node';
+import { i64, tinyDecoderModel, transformerModel } from '../helpers/models';
 
 // Inside the repo so the bundle resolves onnxruntime-node from node_modules, as dist/ does.
 const BUNDLES = path.join(REPO, 'out', 'test-bundles');
@@ -81,6 +82,52 @@ describe('ONNX Runtime runner (child process)', () => {
     const ops = new Set(events.filter((e) => e.cat === 'Node').map((e) => e.args.op_name));
     assert.ok(ops.has('MatMul') || ops.has('FusedMatMul'), [...ops].join(','));
     assert.ok(ops.has('Softmax'));
+  });
+
+  test('decoding mode: prefill P, greedy-decode T with the KV cache fed back; same tokens as decoding without a cache', async () => {
+    const dir = tmpDir('ort-decoder');
+    const file = path.join(dir, 'decoder.onnx');
+    const layers = 2;
+    const dim = 32;
+    const vocab = 50;
+    fs.writeFileSync(file, tinyDecoderModel({ layers, vocab, dim }));
+    const P = 16;
+    const T = 24;
+    const r = await profileWithOrt(request(file, { decode: { prefillTokens: P, newTokens: T }, timedRuns: 3, profiledRuns: 0 }), { workerPath: worker });
+    const d = r.decode!;
+    assert.deepEqual(d.layout.cache.map((c) => c.past), ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value']);
+    assert.equal(d.layout.cacheSeqAxis, 2);
+    assert.equal(d.generated.length, T);
+    assert.equal(d.perTokenMs.count, T - 1);
+    assert.ok(d.timeToFirstTokenMs > 0 && d.tokensPerSec > 0);
+    assert.ok(Math.abs(d.tokensPerSec - 1000 / d.perTokenMs.mean) / d.tokensPerSec < 1e-9, 'tokens/s = 1 / mean step time');
+    // Exact KV cache size: layers × (key + value) × dim × 4 bytes per cached token.
+    assert.equal(d.kvCacheBytesPerToken, layers * 2 * dim * 4);
+    assert.equal(d.kvCacheBytesFinal, layers * 2 * dim * 4 * (P + T - 1));
+    // Independent greedy decode without a cache: the whole sequence each step, empty pasts.
+    const session = await ort.InferenceSession.create(file);
+    const seq = Array.from({ length: P }, (_, i) => (i * 7919 + 13) % vocab);
+    const expected: number[] = [];
+    for (let step = 0; step < T; step++) {
+      const n = seq.length;
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(seq.map(BigInt)), [1, n]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+        position_ids: new ort.Tensor('int64', BigInt64Array.from(seq.map((_, i) => BigInt(i))), [1, n]),
+      };
+      for (let l = 0; l < layers; l++) for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 1, 0, dim]);
+      const out = await session.run(feeds);
+      const logits = out.logits!.data as Float32Array;
+      let best = 0;
+      for (let v = 1; v < vocab; v++) if (logits[(n - 1) * vocab + v]! > logits[(n - 1) * vocab + best]!) best = v;
+      expected.push(best);
+      seq.push(best);
+    }
+    await session.release();
+    assert.deepEqual(d.generated, expected);
+    // A model without a KV cache cannot be decoded: clear error.
+    const e = await expectRunError(profileWithOrt(request(encoder, { decode: { prefillTokens: 4, newTokens: 4 }, timedRuns: 1, profiledRuns: 0 }), { workerPath: worker }), 'bad-input');
+    assert.match(e.message, /KV cache/);
   });
 
   test('a missing CUDA provider gives the install step; with consent it falls back to CPU', async () => {

@@ -25,6 +25,8 @@ export interface OrtProfileRequest {
   readonly session: OrtSessionSettings;
   /** Values for symbolic input dims (`batch`, `sequence`, or `input:axis`). */
   readonly dims: Readonly<Record<string, number>>;
+  /** Input data from .npy/.npz/.pb files instead of synthesized inputs. */
+  readonly inputFiles?: readonly string[];
   readonly warmupRuns: number;
   readonly timedRuns: number;
   /** Runs recorded by ORT's profiler in a separate session (after the timed runs). 0 = none. */

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 import { latencyStats } from '../core/metrics/stats';
 import { inferVocabSize, InputSynthesisError, synthesizeInputs, type SynthTensor } from '../core/inputs/synthesize';
+import { loadInputFiles, matchInputs } from '../core/inputs/tensor-files';
 import { argmaxLastToken, detectDecoderLayout, type DecoderLayout } from '../core/llm/decoder-layout';
 import { isOnnxError, readModel, summarize, type IoSummary } from '../core/onnx';
 import {
@@ -236,11 +237,15 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
     });
   }
   const vocab = vocabSize ?? (summary.outputs.find((o) => o.name === layout?.logits)?.shape?.at(-1) as number | undefined) ?? 1000;
-  let synth;
+  let synth: { tensors: readonly SynthTensor[]; notes: readonly string[] };
   try {
-    synth = synthesizeInputs(summary.inputs, { dims: req.dims, vocabSize: vocab });
+    synth = req.inputFiles?.length
+      ? { tensors: matchInputs(loadInputFiles(req.inputFiles), summary.inputs), notes: [`inputs from ${req.inputFiles.map((f) => path.basename(f)).join(', ')}`] }
+      : synthesizeInputs(summary.inputs, { dims: req.dims, vocabSize: vocab });
   } catch (e) {
-    if (e instanceof InputSynthesisError) throw new WorkerFailure({ code: 'bad-input', message: e.message, hint: 'Set the input dims explicitly.' });
+    if (e instanceof InputSynthesisError) {
+      throw new WorkerFailure({ code: 'bad-input', message: e.message, hint: req.inputFiles?.length ? 'Fix the input files, or let Inference Lens synthesize inputs.' : 'Set the input dims explicitly.' });
+    }
     throw e;
   }
   const feeds = toFeeds(ort, synth.tensors);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { build } from 'esbuild';
-import { encodeModel } from '../../src/core/onnx/proto-writer';
+import { encodeModel, encodeTensor } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
 import { OrtRunError, profileWithOrt } from '../../src/runner/ort-client';
 import type { OrtProfileRequest } from '../../src/runner/ort-protocol';
@@ -128,6 +128,20 @@ describe('ONNX Runtime runner (child process)', () => {
     // A model without a KV cache cannot be decoded: clear error.
     const e = await expectRunError(profileWithOrt(request(encoder, { decode: { prefillTokens: 4, newTokens: 4 }, timedRuns: 1, profiledRuns: 0 }), { workerPath: worker }), 'bad-input');
     assert.match(e.message, /KV cache/);
+  });
+
+  test('inputs from files are used as given, and a mismatch is a clear error', async () => {
+    const dir = tmpDir('ort-inputs');
+    const x = new Float32Array(3 * 7 * 64).map((_, i) => Math.sin(i));
+    const w = encodeTensor({ name: 'hidden_states', dataType: DataType.FLOAT, dims: [3, 7, 64], raw: new Uint8Array(x.buffer) });
+    fs.writeFileSync(path.join(dir, 'input_0.pb'), w.finish());
+    const r = await profileWithOrt(request(encoder, { inputFiles: [path.join(dir, 'input_0.pb')], timedRuns: 2, profiledRuns: 0 }), { workerPath: worker });
+    assert.deepEqual(r.inputs, [{ name: 'hidden_states', dtype: 'float32', dims: [3, 7, 64] }]);
+    assert.equal(r.batchSize, 3);
+    const bad = encodeTensor({ name: 'hidden_states', dataType: DataType.FLOAT, dims: [1, 7, 32], raw: new Uint8Array(7 * 32 * 4) });
+    fs.writeFileSync(path.join(dir, 'bad.pb'), bad.finish());
+    const e = await expectRunError(profileWithOrt(request(encoder, { inputFiles: [path.join(dir, 'bad.pb')] }), { workerPath: worker }), 'bad-input');
+    assert.match(e.message, /needs 64 at axis 2/);
   });
 
   test('a missing CUDA provider gives the install step; with consent it falls back to CPU', async () => {

@@ -61,6 +61,16 @@ export function parseModel(src: ByteSource, file: string, opts: ReadOptions = {}
   }
 }
 
+/**
+ * Parses a standalone TensorProto (the `.pb` files onnx's test data and `onnx.numpy_helper` write).
+ * Returns the tensor's description; payload ranges are offsets into `buf`.
+ */
+export function parseTensorProtoBuffer(buf: Uint8Array): TensorInfo {
+  if (buf.byteLength === 0) throw new OnnxError('malformed', 'The tensor file is empty.');
+  const p = new Parser(new WireReader(new BufferSource(buf)), undefined);
+  return p.standaloneTensor(buf.byteLength);
+}
+
 const enum TensorField {
   Dims = 1,
   DataType = 2,
@@ -447,6 +457,10 @@ class Parser {
     if (typeProtos.length) a.typeProtos = typeProtos;
     if (a.type === AttributeType.UNDEFINED) a.type = inferAttributeType(a);
     return a;
+  }
+
+  standaloneTensor(end: number): TensorInfo {
+    return this.tensor(end);
   }
 
   private tensor(end: number): TensorInfo {

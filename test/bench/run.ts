@@ -16,6 +16,7 @@ export interface BenchRow {
 
 const SUITES: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   'onnx-summary': () => import('./onnx-summary.bench'),
+  'ort-profiler': () => import('./ort-profiler.bench'),
 };
 
 function printTable(rows: BenchRow[]): void {

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * Builds every bundle of the extension with esbuild. `node src/tools/build.mjs [--production]`
+ * (npm run build). `--production` minifies. Add a bundle by adding a row to BUNDLES; each row says
+ * its platform explicitly so Node code never lands in a webview and browser code never in the host.
+ */
+import * as esbuild from 'esbuild';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const production = process.argv.includes('--production');
+const unknown = process.argv.slice(2).filter((a) => a !== '--production');
+if (unknown.length) {
+  console.error(`build: unknown argument(s) ${unknown.join(' ')}. Usage: node src/tools/build.mjs [--production]`);
+  process.exit(2);
+}
+
+const NODE_TARGET = 'node20';
+/** VS Code 1.140's webviews run a recent Chromium. */
+const BROWSER_TARGET = 'chrome120';
+
+/**
+ * @typedef {object} Bundle
+ * @property {string} entry           source entry point, relative to the repo root
+ * @property {string} outfile         output file, relative to the repo root
+ * @property {'node' | 'browser'} platform
+ * @property {'cjs' | 'iife'} [format] JS only
+ * @property {string[]} [external]
+ * @property {string} [banner]
+ * @property {boolean} [executable]   chmod +x after writing
+ */
+
+/** @type {Bundle[]} */
+const BUNDLES = [
+  {
+    entry: 'src/extension/extension.ts',
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    // vscode is provided by the host; onnxruntime-node ships as-is in the vsix (native binaries).
+    external: ['vscode', 'onnxruntime-node'],
+  },
+  {
+    entry: 'src/cli/main.ts',
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    external: ['onnxruntime-node'],
+    banner: '#!/usr/bin/env node',
+    executable: true,
+  },
+  { entry: 'webview-ui/src/overview/main.ts', outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife' },
+  { entry: 'webview-ui/src/overview/overview.css', outfile: 'dist/webview/overview.css', platform: 'browser' },
+];
+
+/** Files copied verbatim: [from (resolved as a package path), to]. */
+const COPIES = [
+  ['@vscode/codicons/dist/codicon.css', 'dist/webview/codicon.css'],
+  ['@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf'],
+];
+
+/** @param {Bundle} b */
+function options(b) {
+  return {
+    entryPoints: [path.join(ROOT, b.entry)],
+    outfile: path.join(ROOT, b.outfile),
+    bundle: true,
+    platform: b.platform,
+    target: b.platform === 'node' ? NODE_TARGET : BROWSER_TARGET,
+    ...(b.format ? { format: b.format } : {}),
+    external: b.external ?? [],
+    ...(b.banner ? { banner: { js: b.banner } } : {}),
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  // Start clean: no stale bundles or source maps from another mode end up in a package.
+  await rm(path.join(ROOT, 'dist'), { recursive: true, force: true });
+  const results = await Promise.allSettled(
+    BUNDLES.map(async (b) => {
+      await esbuild.build(options(b));
+      if (b.executable) await chmod(path.join(ROOT, b.outfile), 0o755);
+      return b.outfile;
+    }),
+  );
+  const failed = results.filter((r) => r.status === 'rejected');
+  for (const r of failed) console.error(`build: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+  if (failed.length) {
+    console.error(`build: FAILED (${failed.length} of ${BUNDLES.length} bundles)`);
+    process.exit(1);
+  }
+  for (const [from, to] of COPIES) {
+    await mkdir(path.dirname(path.join(ROOT, to)), { recursive: true });
+    await copyFile(require.resolve(from), path.join(ROOT, to));
+  }
+  console.log(`build: ${BUNDLES.length} bundles, ${COPIES.length} files copied${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+}
+
+main().catch((e) => {
+  console.error(`build: FAILED: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});

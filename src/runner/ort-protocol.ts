@@ -5,6 +5,7 @@
  */
 import type { DecoderLayout, DecoderLayoutHints } from '../core/llm/decoder-layout';
 import type { LatencyStats } from '../core/metrics/stats';
+import type { MachineInfo } from './machine';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
 
@@ -61,6 +62,7 @@ export interface DecodeResult {
 
 export interface OrtProfileResult {
   readonly ortVersion: string;
+  readonly machine: MachineInfo;
   readonly requestedEp: ExecutionProvider;
   readonly ep: ExecutionProvider;
   /** Why the requested provider was not used, when it was not. */
@@ -80,6 +82,8 @@ export interface OrtProfileResult {
   /** Peak resident set of the worker process (VmHWM), and samples taken during the runs. */
   readonly memory: {
     readonly peakRssBytes: number;
+    /** Peak GPU memory of the worker process from nvidia-smi, on GPU providers when nvidia-smi exists. */
+    readonly gpuPeakBytes?: number;
     readonly rssSamples: readonly { readonly tMs: number; readonly rssBytes: number }[];
   };
   /** ORT's raw profile JSON (absolute path), when profiledRuns > 0. */

@@ -27,6 +27,7 @@ import {
   type OrtWorkerError,
   type ToWorker,
 } from './ort-protocol';
+import { machineInfo, sampleGpuMemory } from './machine';
 
 type Ort = typeof OrtTypes;
 
@@ -254,6 +255,8 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
   const samplesRss: { tMs: number; rssBytes: number }[] = [];
   const tStart = performance.now();
   const sampler = setInterval(() => samplesRss.push({ tMs: performance.now() - tStart, rssBytes: rssBytes('VmRSS') }), 20);
+  const machine = machineInfo();
+  const gpuSampler = req.ep === 'cuda' || req.ep === 'tensorrt' ? sampleGpuMemory(process.pid) : undefined;
   try {
     send({ type: 'progress', phase: 'load', done: 0, total: 1 });
     const t0 = performance.now();
@@ -294,9 +297,11 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
       if (found.length) ortProfilePath = path.join(req.outDir, found.sort().pop()!);
     }
     const latencyMs = samples.length ? latencyStats(samples) : latencyStats([firstRunMs]);
+    const gpuPeakBytes = gpuSampler ? await gpuSampler.stop() : 0;
     const inferencesPerSec = samples.length ? samples.length / wallTimed : 1000 / firstRunMs;
     return {
       ortVersion: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
+      machine: await machine,
       requestedEp: req.ep,
       ep,
       ...(fallbackReason ? { fallbackReason } : {}),
@@ -308,12 +313,13 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
       latencyMs,
       samplesMs: samples,
       throughput: { inferencesPerSec, itemsPerSec: inferencesPerSec * batchSize },
-      memory: { peakRssBytes: rssBytes('VmHWM'), rssSamples: samplesRss },
+      memory: { peakRssBytes: rssBytes('VmHWM'), rssSamples: samplesRss, ...(gpuPeakBytes ? { gpuPeakBytes } : {}) },
       ...(ortProfilePath ? { ortProfilePath } : {}),
       ...(decode ? { decode } : {}),
     };
   } finally {
     clearInterval(sampler);
+    await gpuSampler?.stop();
   }
 }
 

@@ -52,6 +52,14 @@ const BUNDLES = [
     banner: '#!/usr/bin/env node',
     executable: true,
   },
+  {
+    // The ONNX Runtime worker process (forked by the extension and the CLI).
+    entry: 'src/runner/ort-worker.ts',
+    outfile: 'dist/ort-worker.js',
+    platform: 'node',
+    format: 'cjs',
+    external: ['onnxruntime-node'],
+  },
   { entry: 'webview-ui/src/overview/main.ts', outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife' },
   { entry: 'webview-ui/src/overview/overview.css', outfile: 'dist/webview/overview.css', platform: 'browser' },
 ];

@@ -1,0 +1,256 @@
+/**
+ * `inference-lens profile <model> [options]`: measure a model with ONNX Runtime in a worker
+ * process and print the deployment metrics and the top operators.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatBytes } from '../core/format';
+import { OrtRunError } from '../runner/ort-client';
+import type { ExecutionProvider, OrtProfileRequest } from '../runner/ort-protocol';
+import { exportChromeTrace, profileModel, writeFileAtomic, type OrtRunFile } from '../runner/profile-model';
+
+export const PROFILE_USAGE = `Usage: inference-lens profile <model.onnx> [options]
+
+  --ep cpu|cuda|tensorrt|webgpu   execution provider (default cpu)
+  --allow-cpu-fallback            run on CPU when the provider cannot be loaded
+  --shape name=d0,d1,...          an input's full shape (repeatable)
+  --dims name=value,...           values for symbolic dims (batch=8,sequence=512)
+  --inputs file ...               input data from .npy/.npz/.pb files (repeatable)
+  --iterations N                  timed runs without profiling (default 100)
+  --warmup N                      warm-up runs, not measured (default 10)
+  --profiled-runs N               runs recorded by ORT's profiler (default 10; 0 = none)
+  --decode P:T                    LLM decoding: prefill P tokens, generate T (decoders with a KV cache)
+  --threads N                     intra-op threads (default: ORT's choice)
+  --graph-opt disabled|basic|extended|all   (default all)
+  --no-arena                      disable the CPU memory arena
+  --timeout S                     stop after S seconds (default 600)
+  --out-dir DIR                   where the run file and ORT's profile go (default .inference-lens/runs)
+  --json FILE                     also write the run (.ilprof.json schema) to FILE ('-' = stdout)
+  --trace FILE                    also export a Chrome trace JSON (opens in Perfetto)
+`;
+
+export class CliUsageError extends Error {}
+
+export interface ProfileArgs {
+  readonly model: string;
+  readonly request: Omit<OrtProfileRequest, 'outDir'>;
+  readonly outDir: string;
+  readonly json?: string;
+  readonly trace?: string;
+  readonly timeoutMs: number;
+}
+
+function int(flag: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isInteger(n) || n < min) throw new CliUsageError(`${flag} needs an integer ≥ ${min}`);
+  return n;
+}
+
+export function parseProfileArgs(args: readonly string[], cwd: string): ProfileArgs {
+  let model: string | undefined;
+  let ep: ExecutionProvider = 'cpu';
+  let allowCpuFallback = false;
+  const dims: Record<string, number> = {};
+  const inputFiles: string[] = [];
+  let timedRuns = 100;
+  let warmupRuns = 10;
+  let profiledRuns = 10;
+  let decode: OrtProfileRequest['decode'] = 'off';
+  let threads: number | undefined;
+  let graphOptimizationLevel: OrtProfileRequest['session']['graphOptimizationLevel'] = 'all';
+  let arena = true;
+  let timeoutMs = 600_000;
+  let outDir = path.join(cwd, '.inference-lens', 'runs');
+  let json: string | undefined;
+  let trace: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = () => {
+      const v = args[++i];
+      if (v === undefined) throw new CliUsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--ep': {
+        const v = next();
+        if (!['cpu', 'cuda', 'tensorrt', 'webgpu'].includes(v)) throw new CliUsageError(`--ep must be cpu, cuda, tensorrt or webgpu (got '${v}')`);
+        ep = v as ExecutionProvider;
+        break;
+      }
+      case '--allow-cpu-fallback':
+        allowCpuFallback = true;
+        break;
+      case '--shape': {
+        const m = /^([^=]+)=(\d+(?:,\d+)*)$/.exec(next());
+        if (!m) throw new CliUsageError('--shape takes name=d0,d1,... (e.g. input_ids=1,128)');
+        m[2]!.split(',').forEach((d, axis) => (dims[`${m[1]}:${axis}`] = Number(d)));
+        break;
+      }
+      case '--dims':
+        for (const kv of next().split(',')) {
+          const m = /^([^=]+)=(\d+)$/.exec(kv.trim());
+          if (!m) throw new CliUsageError(`--dims takes name=value pairs separated by commas (got '${kv}')`);
+          dims[m[1]!] = Number(m[2]);
+        }
+        break;
+      case '--inputs':
+        inputFiles.push(path.resolve(cwd, next()));
+        while (args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) inputFiles.push(path.resolve(cwd, args[++i]!));
+        break;
+      case '--iterations':
+        timedRuns = int(a, next(), 1);
+        break;
+      case '--warmup':
+        warmupRuns = int(a, next(), 0);
+        break;
+      case '--profiled-runs':
+        profiledRuns = int(a, next(), 0);
+        break;
+      case '--decode': {
+        const m = /^(\d+):(\d+)$/.exec(next());
+        if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new CliUsageError('--decode takes P:T, prefill and new tokens, both ≥ 1 (e.g. 128:64)');
+        decode = { prefillTokens: Number(m[1]), newTokens: Number(m[2]) };
+        break;
+      }
+      case '--threads':
+        threads = int(a, next(), 1);
+        break;
+      case '--graph-opt': {
+        const v = next();
+        if (!['disabled', 'basic', 'extended', 'all'].includes(v)) throw new CliUsageError('--graph-opt must be disabled, basic, extended or all');
+        graphOptimizationLevel = v as typeof graphOptimizationLevel;
+        break;
+      }
+      case '--no-arena':
+        arena = false;
+        break;
+      case '--timeout':
+        timeoutMs = int(a, next(), 1) * 1000;
+        break;
+      case '--out-dir':
+        outDir = path.resolve(cwd, next());
+        break;
+      case '--json':
+        json = next();
+        break;
+      case '--trace':
+        trace = path.resolve(cwd, next());
+        break;
+      default:
+        if (a.startsWith('-')) throw new CliUsageError(`unknown option '${a}' for profile`);
+        if (model !== undefined) throw new CliUsageError('profile takes one model path');
+        model = path.resolve(cwd, a);
+    }
+  }
+  if (!model) throw new CliUsageError('profile needs a model path: inference-lens profile <model.onnx>');
+  return {
+    model,
+    outDir,
+    timeoutMs,
+    ...(json !== undefined ? { json: json === '-' ? '-' : path.resolve(cwd, json) } : {}),
+    ...(trace ? { trace } : {}),
+    request: {
+      modelPath: model,
+      ep,
+      allowCpuFallback,
+      session: { graphOptimizationLevel, enableCpuMemArena: arena, ...(threads ? { intraOpNumThreads: threads } : {}) },
+      dims,
+      ...(inputFiles.length ? { inputFiles } : {}),
+      warmupRuns,
+      timedRuns,
+      profiledRuns,
+      decode,
+    },
+  };
+}
+
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+export function renderRun(run: OrtRunFile, top = 15): string {
+  const r = run.result;
+  const lines: string[] = [];
+  const gpu = r.machine.gpus[0]?.name;
+  lines.push(`${run.model.name} on ${r.ep.toUpperCase()}${r.fallbackReason ? ` (fell back from ${r.requestedEp}: ${r.fallbackReason})` : ''} · ORT ${r.ortVersion} · ${r.machine.cpu} × ${r.machine.cores}${gpu ? ` · ${gpu}` : ''}`);
+  lines.push(`  inputs: ${r.inputs.map((i) => `${i.name} ${i.dtype}[${i.dims.join(',')}]`).join(', ')}`);
+  for (const n of r.inputNotes) lines.push(`  note: ${n}`);
+  lines.push('');
+  const rows: [string, string][] = [
+    ['session creation', `${ms(r.sessionCreateMs)} ms`],
+    ['first run (cold)', `${ms(r.firstRunMs)} ms`],
+    ['latency p50 / p90 / p99', `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p90)} / ${ms(r.latencyMs.p99)} ms`],
+    ['latency mean ± stdev', `${ms(r.latencyMs.mean)} ± ${ms(r.latencyMs.stdev)} ms (${r.latencyMs.count} runs)`],
+    ['throughput', `${r.throughput.inferencesPerSec.toFixed(1)} inferences/s, ${r.throughput.itemsPerSec.toFixed(1)} items/s (batch ${r.batchSize})`],
+    ['peak memory (RSS)', formatBytes(r.memory.peakRssBytes)],
+  ];
+  if (r.memory.gpuPeakBytes) rows.push(['peak GPU memory', formatBytes(r.memory.gpuPeakBytes)]);
+  if (run.operators?.arenaPeakBytes) rows.push(['ORT arena peak', `${formatBytes(run.operators.arenaPeakBytes)}${run.operators.arenaPeakNode ? ` (at ${run.operators.arenaPeakNode})` : ''}`]);
+  if (r.decode) {
+    const d = r.decode;
+    rows.push(
+      ['time to first token', `${ms(d.timeToFirstTokenMs)} ms (prefill ${d.prefillTokens} tokens)`],
+      ['decode throughput', `${d.tokensPerSec.toFixed(1)} tokens/s (${d.newTokens} tokens)`],
+      ['per-token p50 / p90', `${ms(d.perTokenMs.p50)} / ${ms(d.perTokenMs.p90)} ms`],
+      ['KV cache', `${formatBytes(d.kvCacheBytesPerToken)}/token, ${formatBytes(d.kvCacheBytesFinal)} at the end`],
+      ['memory growth', `${formatBytes(d.rssGrowthPerTokenBytes)}/token (RSS)`],
+    );
+  }
+  const w = Math.max(...rows.map((x) => x[0].length));
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`);
+  const ops = run.operators;
+  if (ops && ops.byOpType.length) {
+    lines.push('');
+    lines.push(`Top operators (${ops.runs} profiled runs)`);
+    const t = ops.byOpType.slice(0, top).map((o) => [o.opType, o.provider.replace('ExecutionProvider', ''), String(o.count), `${(o.totalUs / 1000).toFixed(2)} ms`, `${(o.meanUs).toFixed(1)} µs`, `${(o.share * 100).toFixed(1)}%`]);
+    const head = ['op', 'EP', 'calls', 'total', 'mean', 'share'];
+    const cw = head.map((h, c) => Math.max(h.length, ...t.map((r2) => r2[c]!.length)));
+    lines.push('  ' + head.map((h, c) => (c >= 2 ? h.padStart(cw[c]!) : h.padEnd(cw[c]!))).join('  '));
+    for (const r2 of t) lines.push('  ' + r2.map((x, c) => (c >= 2 ? x.padStart(cw[c]!) : x.padEnd(cw[c]!))).join('  '));
+    if (ops.fallbackNodes.length) lines.push(`  ! ${ops.fallbackNodes.length} nodes ran on another provider than ${r.ep}: ${ops.fallbackNodes.slice(0, 5).map((n) => `${n.node} (${n.opType} on ${n.provider})`).join(', ')}`);
+    if (ops.memcpyNodes.length) lines.push(`  ! ${ops.memcpyNodes.length} Memcpy nodes copy between devices: ${ops.memcpyNodes.slice(0, 5).map((n) => n.node).join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function profileCommand(args: readonly string[], io: { out(s: string): void; err(s: string): void }, workerPath: string): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(PROFILE_USAGE);
+    return 0;
+  }
+  const p = parseProfileArgs(args, process.cwd());
+  if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  try {
+    const { run, runFilePath } = await profileModel(p.request, {
+      workerPath,
+      outDir: p.outDir,
+      signal: ac.signal,
+      timeoutMs: p.timeoutMs,
+      onProgress: (m) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${m.phase} ${m.done}/${m.total}   `);
+      },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    if (p.json === '-') io.out(`${JSON.stringify(run, null, 2)}\n`);
+    else {
+      io.out(renderRun(run));
+      const rel = path.relative(process.cwd(), runFilePath);
+      io.out(`\nSaved ${rel.startsWith('..') ? runFilePath : rel}\n`);
+      if (p.json) writeFileAtomic(p.json, JSON.stringify(run, null, 2));
+    }
+    if (p.trace) {
+      exportChromeTrace(run, runFilePath, p.trace);
+      if (p.json !== '-') io.out(`Chrome trace: ${p.trace} (open in https://ui.perfetto.dev)\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof OrtRunError) {
+      io.err(`inference-lens: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSig);
+  }
+}

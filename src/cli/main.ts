@@ -5,6 +5,10 @@
  */
 import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
 import { formatBytes, formatCount } from '../core/format';
+import * as path from 'node:path';
+import { CliUsageError, profileCommand } from './profile-command';
+import { summarizeProfile, type TraceSummary } from '../core/profile';
+import { importTracePath, isTraceError } from '../core/trace';
 
 const VERSION = '0.1.0';
 
@@ -13,6 +17,12 @@ const USAGE = `Usage: inference-lens <command> [options]
 Commands:
   summary <model.onnx> [--json]   Overview of an ONNX model: inputs, outputs, ops, weights.
                                   Reads the graph only; weights stay on disk.
+  profile <model.onnx> [options]  Measure with ONNX Runtime: cold start, latency p50/p90/p99,
+                                  throughput, peak memory, LLM decoding (TTFT, tokens/s), top
+                                  operators. 'inference-lens profile --help' lists the options.
+  trace <file|logdir> [--json]    Summary of a torch.profiler/Kineto trace (.json, .json.gz, or a
+                                  TensorBoard log folder) or an ONNX Runtime profile: events,
+                                  GPU busy/idle, top operators and kernels, steps, memory peak.
 
 Options:
   --json        Print machine-readable JSON (schema: README, "CLI JSON output").
@@ -41,15 +51,20 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     switch (cmd) {
       case 'summary':
         return await summaryCommand(rest, io);
+      case 'profile':
+        // The worker bundle sits next to this one (dist/ort-worker.js).
+        return await profileCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
+      case 'trace':
+        return await traceCommand(rest, io);
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'inference-lens --help' for the list.`);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof CliUsageError) {
       io.err(`inference-lens: ${e.message}\n`);
       return 2;
     }
-    if (isOnnxError(e)) {
+    if (isOnnxError(e) || isTraceError(e)) {
       const msg = /[.!?)]$/.test(e.message) ? e.message : `${e.message}.`;
       io.err(`inference-lens: ${msg}${e.hint ? ` ${e.hint}` : ''}\n`);
       return 2;
@@ -89,6 +104,24 @@ async function summaryCommand(args: readonly string[], io: Io): Promise<number> 
   if (p.positional.length !== 1) throw new UsageError('summary takes exactly one model path: inference-lens summary <model.onnx> [--json]');
   const s = await summarizeModel(p.positional[0]!);
   io.out(p.flags.has('--json') ? `${JSON.stringify(s, null, 2)}\n` : renderSummary(s));
+  return 0;
+}
+
+async function traceCommand(args: readonly string[], io: Io): Promise<number> {
+  const p = parse(args, ['--json']);
+  if (p.flags.has('--help')) {
+    io.out('Usage: inference-lens trace <file|logdir> [--json]\n');
+    return 0;
+  }
+  if (p.positional.length !== 1) throw new UsageError('trace takes exactly one trace file or log folder: inference-lens trace <file|logdir> [--json]');
+  const target = p.positional[0]!;
+  const imported = await importTracePath(target);
+  const summaries = imported.map((t) => summarizeProfile(t.profile));
+  if (p.flags.has('--json')) {
+    // A file gives one TraceSummary; a log folder gives { folder, traces: TraceSummary[] }.
+    const json = summaries.length === 1 && imported[0]!.file === target ? summaries[0] : { folder: target, traces: summaries };
+    io.out(`${JSON.stringify(json, null, 2)}\n`);
+  } else io.out(summaries.map(renderTraceSummary).join('\n'));
   return 0;
 }
 
@@ -148,6 +181,83 @@ export function renderSummary(s: ModelSummary): string {
   }
   lines.push('');
   lines.push(`Read ${formatBytes(s.parse.bytesRead)} of ${formatBytes(s.file.sizeBytes)} in ${s.parse.millis.toFixed(1)} ms.`);
+  return lines.join('\n') + '\n';
+}
+
+/** µs as a readable duration. */
+function formatUs(us: number): string {
+  const a = Math.abs(us);
+  return a >= 1e6 ? `${(us / 1e6).toFixed(2)} s` : a >= 1e3 ? `${(us / 1e3).toFixed(2)} ms` : `${us.toFixed(1)} µs`;
+}
+
+function clip(s: string, n = 70): string {
+  return s.length > n ? `${s.slice(0, n - 3)}...` : s;
+}
+
+export function renderTraceSummary(s: TraceSummary): string {
+  const lines: string[] = [];
+  const name = s.file ? s.file.split(/[\\/]/).pop()! : 'trace';
+  lines.push(`${name}  (${s.format}, ${formatBytes(s.jsonBytes)} of JSON, ${formatCount(s.eventCount)} events, ${formatUs(s.durationUs)})`);
+  for (const d of s.devices) {
+    lines.push(`  GPU ${d.id}: ${d.name}${d.computeCapability ? ` · compute ${d.computeCapability}` : ''}${d.smCount ? ` · ${d.smCount} SMs` : ''}${d.totalGlobalMem ? ` · ${formatBytes(d.totalGlobalMem)}` : ''}`);
+  }
+  lines.push('');
+  lines.push('Events per category');
+  lines.push(table(s.categories.map((c) => [c.category, formatCount(c.count)])).trimEnd());
+  if (s.gpu.devices.length) {
+    lines.push('');
+    lines.push('GPU busy / idle (kernels, memcpy, memset; overlaps counted once)');
+    const rows = [
+      ...s.gpu.devices.map((d) => [`GPU ${d.device}`, `busy ${formatUs(d.busyUs)}`, `idle ${formatUs(d.idleUs)}`, `${(d.utilization * 100).toFixed(1)}% of ${formatUs(d.spanUs)}`]),
+      ...s.gpu.streams.map((t) => [`  ${t.name}`, `busy ${formatUs(t.busyUs)}`, `idle ${formatUs(t.idleUs)}`, `${formatCount(t.activities)} activities`]),
+    ];
+    lines.push(table(rows).trimEnd());
+    const a = s.attribution;
+    lines.push(`  Launching operator found for ${formatCount(a.viaCorrelation + a.viaFlow)} of ${formatCount(a.gpuActivities)} (by correlation id ${formatCount(a.viaCorrelation)}, by flow ${formatCount(a.viaFlow)})`);
+  }
+  if (s.topOperators.length) {
+    lines.push('');
+    lines.push('Top operators');
+    lines.push(
+      table([
+        ['operator', 'calls', 'host total', 'host self', 'device self'],
+        ...s.topOperators.map((o) => [clip(o.name), formatCount(o.calls), formatUs(o.hostTotalUs), formatUs(o.hostSelfUs), formatUs(o.deviceSelfUs)]),
+      ]).trimEnd(),
+    );
+  }
+  if (s.topKernels.length) {
+    lines.push('');
+    lines.push('Top kernels');
+    lines.push(
+      table([
+        ['kernel', 'calls', 'total', 'mean', 'min', 'max'],
+        ...s.topKernels.map((k) => [clip(k.name), formatCount(k.calls), formatUs(k.totalUs), formatUs(k.meanUs), formatUs(k.minUs), formatUs(k.maxUs)]),
+      ]).trimEnd(),
+    );
+  }
+  if (s.steps.length) {
+    lines.push('');
+    lines.push('Steps');
+    lines.push(
+      table([
+        ['step', 'duration', 'kernel', 'memcpy', 'memset', 'runtime', 'dataloader', 'cpu', 'other'],
+        ...s.steps.map((t) => [t.name, formatUs(t.durUs), formatUs(t.kernelUs), formatUs(t.memcpyUs), formatUs(t.memsetUs), formatUs(t.runtimeUs), formatUs(t.dataLoaderUs), formatUs(t.cpuUs), formatUs(t.otherUs)]),
+      ]).trimEnd(),
+    );
+  }
+  if (s.memory.length) {
+    lines.push('');
+    lines.push('Memory');
+    for (const m of s.memory) {
+      lines.push(`  ${m.device}: peak ${formatBytes(m.peakBytes)} at ${formatUs(m.peakTimeUs)}${m.fromTotals ? '' : ' (relative to the start of the trace)'} · ${formatCount(m.allocations)} allocations, ${formatCount(m.frees)} frees`);
+      if (m.topAllocators.length) lines.push(`    allocated up to the peak by: ${m.topAllocators.map((a) => `${a.name} ${formatBytes(a.bytes)}`).join(', ')}`);
+    }
+  }
+  if (s.warnings.length) {
+    lines.push('');
+    lines.push('Warnings');
+    for (const w of s.warnings) lines.push(`  ! ${w}`);
+  }
   return lines.join('\n') + '\n';
 }
 

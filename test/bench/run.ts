@@ -16,6 +16,7 @@ export interface BenchRow {
 
 const SUITES: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   'onnx-summary': () => import('./onnx-summary.bench'),
+  'trace-import': () => import('./trace-import.bench'),
   'ort-profiler': () => import('./ort-profiler.bench'),
 };
 

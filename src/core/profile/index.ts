@@ -1,0 +1,5 @@
+export * from './types';
+export { ProfileBuilder, sliceAt, lastStartingAtOrBefore, type FinishInput } from './builder';
+export * from './analyses';
+export * from './summary';
+export { profileToJson, profileFromJson } from './json';

@@ -4,21 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
+import type { GpuInfo, MachineInfo } from '../core/results/ort-run';
 
-export interface GpuInfo {
-  readonly index: number;
-  readonly name: string;
-  readonly memoryTotalBytes: number;
-  readonly driver: string;
-}
-
-export interface MachineInfo {
-  readonly os: string;
-  readonly cpu: string;
-  readonly cores: number;
-  readonly memoryBytes: number;
-  readonly gpus: readonly GpuInfo[];
-}
+export type { GpuInfo, MachineInfo } from '../core/results/ort-run';
 
 function run(cmd: string, args: readonly string[], timeoutMs = 5000): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -7,11 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { summarizeModel } from '../core/onnx';
 import { ortOpBreakdown, ortToChromeTrace } from '../core/results/ort-ops';
-import { RUN_FILE_FORMAT, RUN_FILE_SCHEMA_VERSION, runFileName, type RunFile } from '../core/results/run-file';
+import type { OrtRunFile } from '../core/results/ort-run';
+import { RUN_FILE_FORMAT, RUN_FILE_SCHEMA_VERSION, runFileName } from '../core/results/run-file';
 import { profileWithOrt, type RunOptions } from './ort-client';
-import type { OrtProfileRequest, OrtProfileResult } from './ort-protocol';
+import type { OrtProfileRequest } from './ort-protocol';
 
-export type OrtRunFile = RunFile<Omit<OrtProfileRequest, 'outDir' | 'modelPath'>, OrtProfileResult>;
+export type { OrtRunFile } from '../core/results/ort-run';
 
 export interface ProfileModelOptions extends RunOptions {
   /** Folder for the run file and ORT's raw profile (created when missing). */

@@ -85,17 +85,8 @@ export const ORT_TYPE: Record<string, string> = {
   uint4: 'uint4',
 };
 
-/** A deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG so fuzz failures reproduce. */
+export { mulberry32 as rng } from '../../src/core/inputs/synthesize';
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `il-${prefix}-`));

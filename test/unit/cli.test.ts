@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { summarizeModel } from '../../src/core/onnx';
 import { fixturePath, independentOpCounts, manifest, REPO, tmpDir } from '../helpers/fixtures';
+import { bundles } from '../helpers/bundles';
 
 let cli = '';
 
@@ -18,18 +18,7 @@ function run(args: string[], cwd = REPO) {
 describe('inference-lens CLI', () => {
   before(async () => {
     // Bundle the CLI the way the build does, into a temp folder, so this tier runs on its own.
-    const out = tmpDir('cli');
-    cli = path.join(out, 'cli.js');
-    await build({
-      entryPoints: [path.join(REPO, 'src/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: cli,
-      banner: { js: '#!/usr/bin/env node' },
-      logLevel: 'silent',
-    });
+    cli = (await bundles()).cli;
   });
 
   test('summary --json equals the core summary and an independent op count', async () => {

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { encodeModel, encodeTensor } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
 import { OrtRunError, profileWithOrt } from '../../src/runner/ort-client';
 import type { OrtProfileRequest } from '../../src/runner/ort-protocol';
 import { REPO, tmpDir } from '../helpers/fixtures';
+import { bundles } from '../helpers/bundles';
 import * as ort from 'onnxruntime-node';
 import { i64, tinyDecoderModel, transformerModel } from '../helpers/models';
 
@@ -46,17 +46,7 @@ describe('ONNX Runtime runner (child process)', () => {
   let encoder = '';
   before(async () => {
     fs.mkdirSync(BUNDLES, { recursive: true });
-    worker = path.join(BUNDLES, 'ort-worker.js');
-    await build({
-      entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['onnxruntime-node'],
-      outfile: worker,
-      logLevel: 'silent',
-    });
+    worker = (await bundles()).worker;
     const dir = tmpDir('ort-models');
     encoder = path.join(dir, 'encoder.onnx');
     fs.writeFileSync(encoder, transformerModel({ layers: 2, hidden: 64, ffn: 256 }).model);

@@ -4,12 +4,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { parseRunFile } from '../../src/core/results/run-file';
-import { REPO, tmpDir } from '../helpers/fixtures';
+import { bundles } from '../helpers/bundles';
+import { tmpDir } from '../helpers/fixtures';
 import { tinyDecoderModel, transformerModel } from '../helpers/models';
 
-const BUNDLES = path.join(REPO, 'out', 'test-bundles', 'cli-profile');
 let cli = '';
 let encoder = '';
 let decoder = '';
@@ -22,11 +21,7 @@ function run(args: string[]) {
 
 describe('inference-lens profile', () => {
   before(async () => {
-    fs.mkdirSync(BUNDLES, { recursive: true });
-    const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', external: ['onnxruntime-node'], logLevel: 'silent' as const };
-    await build({ ...common, entryPoints: [path.join(REPO, 'src/cli/main.ts')], outfile: path.join(BUNDLES, 'cli.js') });
-    await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')], outfile: path.join(BUNDLES, 'ort-worker.js') });
-    cli = path.join(BUNDLES, 'cli.js');
+    cli = (await bundles()).cli;
     work = tmpDir('profile-cli');
     encoder = path.join(work, 'encoder.onnx');
     fs.writeFileSync(encoder, transformerModel({ layers: 2, hidden: 64, ffn: 256 }).model);

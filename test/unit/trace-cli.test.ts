@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { fixturePath, manifest, REPO, tmpDir } from '../helpers/fixtures';
+import { bundles } from '../helpers/bundles';
 
 let cli = '';
 
@@ -19,17 +19,7 @@ const trace = (id: string) => fixturePath(manifest.traces.find((t) => t.id === i
 
 describe('inference-lens trace', () => {
   before(async () => {
-    const out = tmpDir('trace-cli');
-    cli = path.join(out, 'cli.js');
-    await build({
-      entryPoints: [path.join(REPO, 'src/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: cli,
-      logLevel: 'silent',
-    });
+    cli = (await bundles()).cli;
   });
 
   test('--json: counts, memory peak and device match an independent count of the file', () => {

@@ -77,7 +77,8 @@ export function defaultForDim(name: string): { value: number; why: string } {
   return { value: 1, why: 'unknown dim, 1' };
 }
 
-function mulberry32(seed: number): () => number {
+/** A small deterministic PRNG (mulberry32): the same seed gives the same inputs on every machine. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

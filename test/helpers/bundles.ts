@@ -1,0 +1,25 @@
+/**
+ * The CLI and the ORT worker bundled the way src/tools/build.mjs bundles them, for tests that run
+ * them as a user does. Written under out/test-bundles/ (inside the repo, so `onnxruntime-node`
+ * resolves from node_modules, as it does from dist/). Built once per test process.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { REPO } from './fixtures';
+
+const DIR = path.join(REPO, 'out', 'test-bundles', String(process.pid));
+let built: Promise<{ cli: string; worker: string }> | undefined;
+
+export function bundles(): Promise<{ cli: string; worker: string }> {
+  built ??= (async () => {
+    fs.mkdirSync(DIR, { recursive: true });
+    const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', external: ['onnxruntime-node'], logLevel: 'silent' as const };
+    const cli = path.join(DIR, 'cli.js');
+    const worker = path.join(DIR, 'ort-worker.js');
+    await build({ ...common, entryPoints: [path.join(REPO, 'src/cli/main.ts')], outfile: cli, banner: { js: '#!/usr/bin/env node' } });
+    await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')], outfile: worker });
+    return { cli, worker };
+  })();
+  return built;
+}

@@ -20,6 +20,8 @@ export const PROFILE_USAGE = `Usage: inference-lens profile <model.onnx> [option
   --warmup N                      warm-up runs, not measured (default 10)
   --profiled-runs N               runs recorded by ORT's profiler (default 10; 0 = none)
   --decode P:T                    LLM decoding: prefill P tokens, generate T (decoders with a KV cache)
+  --free-dims name=value,...      fix symbolic dims in the session (ORT freeDimensionOverrides; also
+                                  used for the inputs): lets ORT plan memory and kernels for them
   --threads N                     intra-op threads (default: ORT's choice)
   --graph-opt disabled|basic|extended|all   (default all)
   --no-arena                      disable the CPU memory arena
@@ -57,6 +59,7 @@ export function parseProfileArgs(args: readonly string[], cwd: string): ProfileA
   let profiledRuns = 10;
   let decode: OrtProfileRequest['decode'] = 'off';
   let threads: number | undefined;
+  const freeDims: Record<string, number> = {};
   let graphOptimizationLevel: OrtProfileRequest['session']['graphOptimizationLevel'] = 'all';
   let arena = true;
   let timeoutMs = 600_000;
@@ -90,6 +93,14 @@ export function parseProfileArgs(args: readonly string[], cwd: string): ProfileA
         for (const kv of next().split(',')) {
           const m = /^([^=]+)=(\d+)$/.exec(kv.trim());
           if (!m) throw new CliUsageError(`--dims takes name=value pairs separated by commas (got '${kv}')`);
+          dims[m[1]!] = Number(m[2]);
+        }
+        break;
+      case '--free-dims':
+        for (const kv of next().split(',')) {
+          const m = /^([^=]+)=(\d+)$/.exec(kv.trim());
+          if (!m) throw new CliUsageError(`--free-dims takes name=value pairs separated by commas (got '${kv}')`);
+          freeDims[m[1]!] = Number(m[2]);
           dims[m[1]!] = Number(m[2]);
         }
         break;
@@ -153,7 +164,12 @@ export function parseProfileArgs(args: readonly string[], cwd: string): ProfileA
       modelPath: model,
       ep,
       allowCpuFallback,
-      session: { graphOptimizationLevel, enableCpuMemArena: arena, ...(threads ? { intraOpNumThreads: threads } : {}) },
+      session: {
+        graphOptimizationLevel,
+        enableCpuMemArena: arena,
+        ...(threads ? { intraOpNumThreads: threads } : {}),
+        ...(Object.keys(freeDims).length ? { freeDimensionOverrides: freeDims } : {}),
+      },
       dims,
       ...(inputFiles.length ? { inputFiles } : {}),
       warmupRuns,

@@ -51,6 +51,14 @@ describe('inference-lens profile', () => {
     assert.ok(fs.readFileSync(encoder).equals(original), 'the model is untouched');
   });
 
+  test('--free-dims fixes symbolic dims in the session and the inputs; --threads and --graph-opt are passed on', () => {
+    const r = run(['profile', 'encoder.onnx', '--free-dims', 'batch=3,sequence=5', '--threads', '1', '--graph-opt', 'basic', '--iterations', '2', '--profiled-runs', '0', '--json', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.settings.session, { graphOptimizationLevel: 'basic', enableCpuMemArena: true, intraOpNumThreads: 1, freeDimensionOverrides: { batch: 3, sequence: 5 } });
+    assert.deepEqual(j.result.inputs[0].dims, [3, 5, 64]);
+  });
+
   test('--decode P:T reports time to first token and tokens/s', () => {
     const r = run(['profile', 'decoder.onnx', '--decode', '8:16', '--iterations', '3', '--profiled-runs', '0', '--json', '-']);
     assert.equal(r.code, 0, r.stderr);

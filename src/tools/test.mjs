@@ -29,6 +29,7 @@ const picked = TIERS.filter((t) => argv.includes(`--${t}`));
 const tiers = picked.length ? picked : TIERS;
 const skipSetup = argv.includes('--skip-setup');
 const wantE2e = tiers.includes('e2e');
+const wantBrowser = wantE2e || tiers.includes('webview');
 
 const timings = [];
 const say = (msg) => console.log(`\n=== ${msg}`);
@@ -85,7 +86,7 @@ function setup() {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
   }
-  if (!wantE2e) return;
+  if (!wantBrowser) return;
   return import('./code-server.mjs').then(async (cs) => {
     if (!fs.existsSync(CHROMIUM)) {
       say('chromium is missing: apt-get install chromium');
@@ -93,6 +94,7 @@ function setup() {
       cs.aptInstall(['chromium']);
       timings.push(['apt-get install chromium', (Date.now() - t0) / 1000]);
     }
+    if (!wantE2e) return;
     say('code-server (Node 24 + code-server, in the tools folder outside the repo)');
     const t0 = Date.now();
     await cs.ensureInstalled();

@@ -1,5 +1,6 @@
 /** Test helpers: the fixtures manifest and an independent ONNX decoder (protobufjs via onnx-proto). */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 
@@ -88,6 +89,15 @@ export const ORT_TYPE: Record<string, string> = {
 /** A deterministic PRNG so fuzz failures reproduce. */
 export { mulberry32 as rng } from '../../src/core/inputs/synthesize';
 
+const made: string[] = [];
+process.once('exit', () => {
+  // Set INFERENCE_LENS_KEEP_TMP=1 to look at what a failing test wrote.
+  if (!process.env.INFERENCE_LENS_KEEP_TMP) for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test process exits. */
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `il-${prefix}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `il-${prefix}-`));
+  made.push(d);
+  return d;
 }

@@ -6,7 +6,7 @@
 import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
 import { formatBytes, formatCount } from '../core/format';
 import * as path from 'node:path';
-import { CliUsageError, profileCommand } from './profile-command';
+import { CliUsageError, profileCommand, providersCommand } from './profile-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { importTracePath, isTraceError } from '../core/trace';
 
@@ -20,6 +20,9 @@ Commands:
   profile <model.onnx> [options]  Measure with ONNX Runtime: cold start, latency p50/p90/p99,
                                   throughput, peak memory, LLM decoding (TTFT, tokens/s), top
                                   operators. 'inference-lens profile --help' lists the options.
+  providers [--json]              Which ONNX Runtime execution providers work here (cpu, cuda,
+                                  tensorrt, webgpu), each checked with a trial session, and
+                                  what to install for the others.
   trace <file|logdir> [--json]    Summary of a torch.profiler/Kineto trace (.json, .json.gz, or a
                                   TensorBoard log folder) or an ONNX Runtime profile: events,
                                   GPU busy/idle, top operators and kernels, steps, memory peak.
@@ -54,6 +57,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'profile':
         // The worker bundle sits next to this one (dist/ort-worker.js).
         return await profileCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
+      case 'providers':
+        return await providersCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       case 'trace':
         return await traceCommand(rest, io);
       default:

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes } from '../core/format';
-import { OrtRunError } from '../runner/ort-client';
+import { OrtRunError, probeProviders } from '../runner/ort-client';
 import type { ExecutionProvider, OrtProfileRequest } from '../runner/ort-protocol';
 import { exportChromeTrace, profileModel, writeFileAtomic, type OrtRunFile } from '../runner/profile-model';
 
@@ -269,4 +269,23 @@ export async function profileCommand(args: readonly string[], io: { out(s: strin
   } finally {
     process.removeListener('SIGINT', onSig);
   }
+}
+
+/** `inference-lens providers [--json]`: each execution provider checked with a trial session. */
+export async function providersCommand(args: readonly string[], io: { out(s: string): void }, workerPath: string): Promise<number> {
+  const unknown = args.filter((a) => a !== '--json');
+  if (unknown.length) throw new CliUsageError(`providers takes only --json (got ${unknown.join(' ')})`);
+  if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
+  const probes = await probeProviders({ workerPath });
+  if (args.includes('--json')) {
+    io.out(`${JSON.stringify(probes, null, 2)}\n`);
+    return 0;
+  }
+  const width = Math.max(...probes.map((p) => p.ep.length));
+  for (const p of probes) {
+    const bundled = p.bundled === undefined ? '' : p.bundled ? ', in this onnxruntime-node build' : ', not in this onnxruntime-node build';
+    io.out(`${p.ep.padEnd(width)}  ${p.available ? 'available' : `not available${bundled}: ${p.reason}`}\n`);
+    if (!p.available && p.hint) io.out(`${' '.repeat(width)}  → ${p.hint}\n`);
+  }
+  return 0;
 }

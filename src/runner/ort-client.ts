@@ -3,7 +3,17 @@
  * never the caller (the extension host or the CLI).
  */
 import { fork } from 'node:child_process';
-import type { FromWorker, OrtProfileRequest, OrtProfileResult, OrtWorkerError, ToWorker } from './ort-protocol';
+import {
+  EXECUTION_PROVIDERS,
+  providerInstallHint,
+  type ExecutionProvider,
+  type FromWorker,
+  type OrtProfileRequest,
+  type OrtProfileResult,
+  type OrtWorkerError,
+  type ProviderProbe,
+  type ToWorker,
+} from './ort-protocol';
 
 export class OrtRunError extends Error {
   override readonly name = 'OrtRunError';
@@ -28,9 +38,45 @@ export interface RunOptions {
 }
 
 export function profileWithOrt(request: OrtProfileRequest, opts: RunOptions): Promise<OrtProfileResult> {
+  return runWorker({ type: 'profile', request }, opts, (m) => (m.type === 'result' ? m.result : undefined), {
+    what: 'Profiling',
+    crashHint: 'ONNX Runtime crashed on this model; try graph optimization "disabled" or another execution provider. The editor is unaffected.',
+  });
+}
+
+/**
+ * Whether `ep` works here: onnxruntime-node's `listSupportedBackends` (is it bundled?) plus a trial
+ * session that runs a one-node model, each provider in its own worker (a provider that crashes
+ * while loading takes only its worker down and is reported unavailable).
+ */
+export function probeProvider(ep: ExecutionProvider, opts: Omit<RunOptions, 'onProgress'>): Promise<ProviderProbe> {
+  return runWorker({ type: 'probe', ep }, { timeoutMs: 60_000, ...opts }, (m) => (m.type === 'probe' ? m.probe : undefined), {
+    what: `Checking the ${ep} provider`,
+    crashHint: 'The provider crashed ONNX Runtime while loading; it cannot be used here.',
+  }).catch((e: unknown) => {
+    if (e instanceof OrtRunError && (e.code === 'crashed' || e.code === 'timeout')) {
+      return { ep, available: false, reason: e.message, hint: providerInstallHint(ep), ms: 0 };
+    }
+    throw e;
+  });
+}
+
+/** Every execution provider Inference Lens knows, probed in parallel (see probeProvider). */
+export function probeProviders(opts: Omit<RunOptions, 'onProgress'>): Promise<ProviderProbe[]> {
+  return Promise.all(EXECUTION_PROVIDERS.map((ep) => probeProvider(ep, opts)));
+}
+
+/** Forks the worker, sends `message`, and settles with the answer `pick` recognizes (or the worker's error). */
+function runWorker<R>(
+  message: ToWorker,
+  opts: RunOptions,
+  pick: (m: FromWorker) => R | undefined,
+  text: { readonly what: string; readonly crashHint: string },
+): Promise<R> {
   return new Promise((resolve, reject) => {
+    const cancelled = () => new OrtRunError({ code: 'cancelled', message: `${text.what} was cancelled.`, hint: '' });
     if (opts.signal?.aborted) {
-      reject(new OrtRunError({ code: 'cancelled', message: 'Profiling was cancelled.', hint: '' }));
+      reject(cancelled());
       return;
     }
     const child = fork(opts.workerPath, [], {
@@ -53,7 +99,7 @@ export function profileWithOrt(request: OrtProfileRequest, opts: RunOptions): Pr
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       f();
     };
-    const onAbort = () => finish(() => reject(new OrtRunError({ code: 'cancelled', message: 'Profiling was cancelled.', hint: '' })));
+    const onAbort = () => finish(() => reject(cancelled()));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     const timer = setTimeout(
@@ -71,11 +117,14 @@ export function profileWithOrt(request: OrtProfileRequest, opts: RunOptions): Pr
     );
     child.on('message', (m: FromWorker) => {
       if (m.type === 'progress') opts.onProgress?.(m);
-      else if (m.type === 'result') finish(() => resolve(m.result));
       else if (m.type === 'error') finish(() => reject(new OrtRunError(m.error)));
+      else {
+        const answer = pick(m);
+        if (answer !== undefined) finish(() => resolve(answer));
+      }
     });
     child.on('error', (e) =>
-      finish(() => reject(new OrtRunError({ code: 'crashed', message: `Could not start the profiler process: ${e.message}`, hint: 'Reinstall the extension.' }))),
+      finish(() => reject(new OrtRunError({ code: 'crashed', message: `Could not start the ONNX Runtime process: ${e.message}`, hint: 'Reinstall the extension.' }))),
     );
     child.on('exit', (code, signal) =>
       finish(() =>
@@ -83,12 +132,12 @@ export function profileWithOrt(request: OrtProfileRequest, opts: RunOptions): Pr
           new OrtRunError({
             code: 'crashed',
             message: `The ONNX Runtime process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${lastLine(stderr)}.`,
-            hint: 'ONNX Runtime crashed on this model; try graph optimization "disabled" or another execution provider. The editor is unaffected.',
+            hint: text.crashHint,
           }),
         ),
       ),
     );
-    child.send({ type: 'profile', request } satisfies ToWorker);
+    child.send(message);
   });
 }
 

@@ -22,11 +22,29 @@ export interface OrtWorkerError {
   readonly hint: string;
 }
 
-export type ToWorker = { readonly type: 'profile'; readonly request: OrtProfileRequest };
+/** Every execution provider Inference Lens can ask onnxruntime-node for. */
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'tensorrt', 'webgpu'];
+
+/** Whether a provider works on this machine (see probeProvider in ort-client.ts). */
+export interface ProviderProbe {
+  readonly ep: ExecutionProvider;
+  readonly available: boolean;
+  /** From `listSupportedBackends`: shipped inside this onnxruntime-node build (absent when ORT does not say). */
+  readonly bundled?: boolean;
+  /** Why it is unavailable: ORT's error, first line. */
+  readonly reason?: string;
+  /** What to install when it is unavailable. */
+  readonly hint?: string;
+  /** Time for the trial session, ms. */
+  readonly ms: number;
+}
+
+export type ToWorker = { readonly type: 'profile'; readonly request: OrtProfileRequest } | { readonly type: 'probe'; readonly ep: ExecutionProvider };
 
 export type FromWorker =
   | { readonly type: 'progress'; readonly phase: 'load' | 'warmup' | 'timed' | 'decode' | 'profiled'; readonly done: number; readonly total: number }
   | { readonly type: 'result'; readonly result: OrtProfileResult }
+  | { readonly type: 'probe'; readonly probe: ProviderProbe }
   | { readonly type: 'error'; readonly error: OrtWorkerError };
 
 /** The exact install step for a provider that onnxruntime-node does not bundle. */

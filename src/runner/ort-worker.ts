@@ -17,6 +17,8 @@ import { inferVocabSize, InputSynthesisError, synthesizeInputs, type SynthTensor
 import { loadInputFiles, matchInputs } from '../core/inputs/tensor-files';
 import { argmaxLastToken, detectDecoderLayout, type DecoderLayout } from '../core/llm/decoder-layout';
 import { isOnnxError, readModel, summarize, type IoSummary } from '../core/onnx';
+import { encodeModel } from '../core/onnx/proto-writer';
+import { DataType } from '../core/onnx/types';
 import {
   providerInstallHint,
   type DecodeResult,
@@ -25,6 +27,7 @@ import {
   type OrtProfileRequest,
   type OrtProfileResult,
   type OrtWorkerError,
+  type ProviderProbe,
   type ToWorker,
 } from './ort-protocol';
 import { machineInfo, sampleGpuMemory } from './machine';
@@ -323,9 +326,58 @@ export async function profile(req: OrtProfileRequest): Promise<OrtProfileResult>
   }
 }
 
+/** y = x + x on a float[4]: small enough to load on any provider, enough to run one kernel. */
+function probeModel(): Uint8Array {
+  return encodeModel({
+    irVersion: 8,
+    producerName: 'inference-lens-probe',
+    opsets: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'probe',
+      nodes: [{ opType: 'Add', inputs: ['x', 'x'], outputs: ['y'], name: 'add' }],
+      inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: [4] }],
+      outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: [4] }],
+    },
+  });
+}
+
+/**
+ * Does `ep` work here? `listSupportedBackends` says whether this onnxruntime-node build ships it;
+ * a trial session on the provider, which must also run and give the right answer, says whether
+ * its libraries and a device are really there.
+ */
+export async function probe(ep: ExecutionProvider): Promise<ProviderProbe> {
+  const ort: Ort = require('onnxruntime-node');
+  const bundled = ort.listSupportedBackends?.().find((b) => b.name === ep)?.bundled;
+  const t0 = performance.now();
+  const base = { ep, ...(bundled === undefined ? {} : { bundled }) };
+  try {
+    const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [ep], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+    try {
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4), [4]) });
+      const y = Array.from(out.y!.data as Float32Array);
+      if (y.join() !== '2,4,6,8') throw new Error(`the trial run computed [${y.join(', ')}] instead of [2, 4, 6, 8]`);
+    } finally {
+      await session.release();
+    }
+    return { ...base, available: true, ms: performance.now() - t0 };
+  } catch (e) {
+    // ORT's messages can start with its source location and the failed check: keep what follows.
+    const reason = firstLine(e).replace(/^\S+\.(?:cc|cpp|h):\d+ .*? was false\. /, '');
+    return { ...base, available: false, reason, hint: providerInstallHint(ep), ms: performance.now() - t0 };
+  }
+}
+
 // Entry point when forked.
 if (require.main === module && process.send) {
   process.once('message', (m: ToWorker) => {
+    if (m?.type === 'probe') {
+      void probe(m.ep).then((p) => {
+        send({ type: 'probe', probe: p });
+        process.disconnect?.();
+      });
+      return;
+    }
     if (m?.type !== 'profile') return;
     profile(m.request).then(
       (result) => {

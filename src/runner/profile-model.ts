@@ -39,7 +39,10 @@ export async function profileModel(
   const summary = await summarizeModel(request.modelPath, opts.signal ? { signal: opts.signal } : {});
   const result = await profileWithOrt({ ...request, outDir: opts.outDir }, opts);
   const now = new Date();
-  const runFilePath = path.join(opts.outDir, runFileName(summary.file.name, now));
+  // Named to the second: a second run of the same model within that second gets `-2`, `-3`, ….
+  const base = runFileName(summary.file.name, now);
+  let runFilePath = path.join(opts.outDir, base);
+  for (let n = 2; fs.existsSync(runFilePath); n++) runFilePath = path.join(opts.outDir, base.replace(/\.ilprof\.json$/, `-${n}.ilprof.json`));
   let operators;
   let ortProfile: string | undefined;
   if (result.ortProfilePath) {

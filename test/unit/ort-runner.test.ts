@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { encodeModel, encodeTensor } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
-import { OrtRunError, profileWithOrt } from '../../src/runner/ort-client';
+import { OrtRunError, probeProvider, probeProviders, profileWithOrt } from '../../src/runner/ort-client';
 import type { OrtProfileRequest } from '../../src/runner/ort-protocol';
 import { REPO, tmpDir } from '../helpers/fixtures';
 import { bundles } from '../helpers/bundles';
@@ -141,6 +141,36 @@ describe('ONNX Runtime runner (child process)', () => {
     assert.equal(r.requestedEp, 'cuda');
     assert.equal(r.ep, 'cpu');
     assert.match(r.fallbackReason!, /cuda provider unavailable/);
+  });
+
+  test('providers are probed with a trial session: CPU works; the missing CUDA provider says what to install', async () => {
+    const probes = await probeProviders({ workerPath: worker });
+    assert.deepEqual(
+      probes.map((p) => p.ep),
+      ['cpu', 'cuda', 'tensorrt', 'webgpu'],
+    );
+    const [cpu, cuda] = probes;
+    assert.deepEqual({ available: cpu!.available, bundled: cpu!.bundled, reason: cpu!.reason }, { available: true, bundled: true, reason: undefined });
+    // This machine has no CUDA provider libraries (the test above relies on it too).
+    assert.equal(cuda!.available, false);
+    assert.equal(cuda!.bundled, false, 'listSupportedBackends says the CUDA provider is not in the npm build');
+    assert.match(cuda!.reason!, /Cuda|CUDA/);
+    assert.match(cuda!.hint!, /npm install onnxruntime-node --onnxruntime-node-install=cuda12/);
+    for (const p of probes) assert.ok(p.available || (p.reason && p.hint), `${p.ep}: unavailable with a reason and a hint`);
+  });
+
+  test('a provider whose trial crashes or hangs its worker is reported unavailable', async () => {
+    const crash = path.join(BUNDLES, 'crash-probe-worker.js');
+    fs.writeFileSync(crash, "process.on('message', () => process.abort());\n");
+    const crashed = await probeProvider('tensorrt', { workerPath: crash });
+    assert.equal(crashed.available, false);
+    assert.match(crashed.reason!, /ended unexpectedly \(signal SIGABRT\)/);
+    assert.match(crashed.hint!, /TensorRT/);
+    const hang = path.join(BUNDLES, 'hang-probe-worker.js');
+    fs.writeFileSync(hang, "process.on('message', () => setInterval(() => {}, 1000));\n");
+    const hung = await probeProvider('webgpu', { workerPath: hang, timeoutMs: 1000 });
+    assert.equal(hung.available, false);
+    assert.match(hung.reason!, /did not finish within 1 s/);
   });
 
   test('a model that fails inside ORT at run time gives a clear error', async () => {

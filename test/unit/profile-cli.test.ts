@@ -59,6 +59,48 @@ describe('inference-lens profile', () => {
     assert.deepEqual(j.result.inputs[0].dims, [3, 5, 64]);
   });
 
+  test('two runs of one model in the same second keep both run files', async () => {
+    const { profileModel } = await import('../../src/runner/profile-model');
+    const { worker } = await bundles();
+    const outDir = path.join(work, 'same-second');
+    const request = {
+      modelPath: encoder,
+      ep: 'cpu',
+      allowCpuFallback: false,
+      session: { graphOptimizationLevel: 'all', enableCpuMemArena: true, intraOpNumThreads: 1 },
+      dims: { batch: 1, sequence: 4 },
+      warmupRuns: 0,
+      timedRuns: 1,
+      profiledRuns: 1,
+    } as const;
+    // Both started together: whichever saves second finds the first one's name taken.
+    const [a, b] = await Promise.all([profileModel(request, { workerPath: worker, outDir }), profileModel(request, { workerPath: worker, outDir })]);
+    assert.notEqual(a.runFilePath, b.runFilePath);
+    const files = fs.readdirSync(outDir).sort();
+    assert.equal(files.filter((f) => f.endsWith('.ilprof.json')).length, 2, files.join(', '));
+    assert.equal(files.filter((f) => f.endsWith('.ort.json')).length, 2, files.join(', '));
+  });
+
+  test('providers: each execution provider checked with a trial session, with what to install', () => {
+    const j = run(['providers', '--json']);
+    assert.equal(j.code, 0, j.stderr);
+    const probes = JSON.parse(j.stdout) as { ep: string; available: boolean; hint?: string }[];
+    assert.deepEqual(
+      probes.map((p) => [p.ep, p.ep === 'cpu' ? p.available : typeof p.available]),
+      [
+        ['cpu', true],
+        ['cuda', 'boolean'],
+        ['tensorrt', 'boolean'],
+        ['webgpu', 'boolean'],
+      ],
+    );
+    const t = run(['providers']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /^cpu +available$/m);
+    for (const p of probes.filter((x) => !x.available)) assert.ok(t.stdout.includes(`→ ${p.hint}`), `${p.ep}: the install step is printed`);
+    assert.equal(run(['providers', '--all']).code, 2);
+  });
+
   test('--decode P:T reports time to first token and tokens/s', () => {
     const r = run(['profile', 'decoder.onnx', '--decode', '8:16', '--iterations', '3', '--profiled-runs', '0', '--json', '-']);
     assert.equal(r.code, 0, r.stderr);

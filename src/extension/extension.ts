@@ -1,23 +1,39 @@
-/** Extension entry point: registers the custom editors and the commands. The only layer that imports `vscode`. */
+/** Extension entry point: registers the custom editors, the results panels and the commands. The only layer that imports `vscode`. */
 import * as vscode from 'vscode';
 import { MODEL_OVERVIEW_VIEW_TYPE, ModelOverviewProvider } from './model-overview';
 import { openModelOverview } from './open-model';
+import { profileModelCommand } from './profile-command';
+import { PROFILE_RESULTS_VIEW_TYPE, ProfileResults, runsDir } from './profile-results';
+
+/** What command handlers may use, created once in `activate`. */
+interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly results: ProfileResults;
+}
 
 /**
- * Every command, in one place: id → handler. Each id must also be listed under
- * `contributes.commands` in package.json (title and category "Inference Lens" live there).
+ * Every command, in one place: id → handler (called with the services, then VS Code's arguments).
+ * Each id must also be listed under `contributes.commands` in package.json (title and category
+ * "Inference Lens" live there); test/unit/commands.test.ts checks both directions.
  */
-const COMMANDS: Readonly<Record<string, (...args: unknown[]) => unknown>> = {
-  'inferenceLens.openModelOverview': openModelOverview,
+const COMMANDS: Readonly<Record<string, (services: Services, ...args: unknown[]) => unknown>> = {
+  'inferenceLens.openModelOverview': (_s, clicked, selection) => openModelOverview(clicked, selection),
+  'inferenceLens.profileModel': (s, clicked, selection) => profileModelCommand(s.context, s.results, s.log, clicked, selection),
+  'inferenceLens.showProfileHistory': (s) => s.results.showHistory(),
+  'inferenceLens.exportChromeTrace': (s) => s.results.exportActiveTrace(),
 };
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Inference Lens', { log: true });
+  const results = new ProfileResults(context.extensionUri, runsDir(context), log);
+  const services: Services = { context, log, results };
   context.subscriptions.push(
     log,
     vscode.window.registerCustomEditorProvider(MODEL_OVERVIEW_VIEW_TYPE, new ModelOverviewProvider(context.extensionUri, log), {
       supportsMultipleEditorsPerDocument: true,
     }),
-    ...Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
+    vscode.window.registerWebviewPanelSerializer(PROFILE_RESULTS_VIEW_TYPE, results),
+    ...Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args))),
   );
 }

@@ -11,6 +11,9 @@
  */
 import type { OnnxErrorCode } from '../core/onnx/errors';
 import { MODEL_SUMMARY_SCHEMA_VERSION, type ModelSummary } from '../core/onnx/summary-types';
+import type { OrtOpBreakdown } from '../core/results/ort-ops';
+import type { OrtRunFile } from '../core/results/ort-run';
+import { RUN_FILE_FORMAT, RUN_FILE_SCHEMA_VERSION } from '../core/results/run-file';
 
 /**
  * Why a model could not be shown: the reader's codes, `unsupported` for a resource the reader cannot
@@ -108,6 +111,109 @@ const isModelSummary = shape({
   parse: shape({ bytesRead: num, millis: num }),
   warnings: arrayOf(str),
 }) as (x: unknown) => x is ModelSummary;
+
+// --- The profile results panel (one `.ilprof.json` run) ---
+
+/**
+ * One ONNX Runtime run file (`.ilprof.json`, see src/core/results/run-file.ts) as `profileModel`
+ * writes it; the extension posts the parsed file as it is. `isProfileRun` checks every field the
+ * results panel reads.
+ */
+export type ProfileRun = OrtRunFile;
+
+/**
+ * Results panel handshake: the webview posts `ready`; the extension answers `run` (the run and the
+ * absolute path of its file, which the webview keeps as its state so the panel survives a reload)
+ * or `error` (the run file is gone or unreadable).
+ */
+export type ProfileToWebview =
+  | { readonly type: 'run'; readonly runFilePath: string; readonly run: ProfileRun }
+  | { readonly type: 'error'; readonly message: string; readonly hint: string };
+
+export type ProfileToExtension =
+  | { readonly type: 'ready' }
+  /** "Export Chrome Trace…": ask where, then write ORT's profile as a Chrome trace JSON. */
+  | { readonly type: 'exportTrace' }
+  | { readonly type: 'openRunFile' }
+  | { readonly type: 'openOrtProfile' };
+
+/** What the results webview keeps with `setState` (and the panel serializer gets back after a reload). */
+export interface ProfileWebviewState {
+  readonly runFilePath: string;
+}
+
+const PROFILE_TO_EXTENSION: ReadonlySet<string> = new Set<ProfileToExtension['type']>(['ready', 'exportTrace', 'openRunFile', 'openOrtProfile']);
+
+export function isProfileToExtension(x: unknown): x is ProfileToExtension {
+  return isRecord(x) && typeof x.type === 'string' && PROFILE_TO_EXTENSION.has(x.type);
+}
+
+export function isProfileWebviewState(x: unknown): x is ProfileWebviewState {
+  return isRecord(x) && typeof x.runFilePath === 'string' && x.runFilePath.length > 0;
+}
+
+export function isProfileToWebview(x: unknown): x is ProfileToWebview {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'run':
+      return str(x.runFilePath) && isProfileRun(x.run);
+    case 'error':
+      return str(x.message) && str(x.hint);
+    default:
+      return false;
+  }
+}
+
+const latency = shape({ count: num, mean: num, stdev: num, min: num, max: num, p50: num, p90: num, p99: num });
+const opRow = { opType: str, provider: str, count: num, totalUs: num, meanUs: num, share: num };
+
+const isOpBreakdown = shape({
+  runs: num,
+  totalNodeUs: num,
+  byOpType: arrayOf(shape(opRow)),
+  byNode: arrayOf(shape({ ...opRow, node: str, inputShapes: arrayOf(str), outputShapes: arrayOf(str), fusedFrom: optional(arrayOf(str)) })),
+  fallbackNodes: arrayOf(shape({ node: str, opType: str, provider: str })),
+  memcpyNodes: arrayOf(shape({ node: str, opType: str, totalUs: num })),
+  arenaPeakBytes: num,
+  arenaPeakNode: optional(str),
+}) as (x: unknown) => x is OrtOpBreakdown;
+
+export const isProfileRun = shape({
+  format: (x) => x === RUN_FILE_FORMAT,
+  schemaVersion: (x) => x === RUN_FILE_SCHEMA_VERSION,
+  createdAt: str,
+  model: shape({ path: str, name: str, sizeBytes: num }),
+  settings: shape({ ep: str, dims: (x) => isRecord(x) && Object.values(x).every(num), warmupRuns: num, timedRuns: num, profiledRuns: num }),
+  result: shape({
+    ortVersion: str,
+    machine: shape({ os: str, cpu: str, cores: num, memoryBytes: num, gpus: arrayOf(shape({ name: str, memoryTotalBytes: num })) }),
+    requestedEp: str,
+    ep: str,
+    fallbackReason: optional(str),
+    inputs: arrayOf(shape({ name: str, dtype: str, dims: arrayOf(num) })),
+    inputNotes: arrayOf(str),
+    batchSize: num,
+    sessionCreateMs: num,
+    firstRunMs: num,
+    latencyMs: latency,
+    throughput: shape({ inferencesPerSec: num, itemsPerSec: num }),
+    memory: shape({ peakRssBytes: num, gpuPeakBytes: optional(num) }),
+    decode: optional(
+      shape({
+        prefillTokens: num,
+        newTokens: num,
+        timeToFirstTokenMs: num,
+        tokensPerSec: num,
+        perTokenMs: latency,
+        rssGrowthPerTokenBytes: num,
+        kvCacheBytesPerToken: num,
+        kvCacheBytesFinal: num,
+      }),
+    ),
+  }),
+  operators: optional(isOpBreakdown),
+  ortProfile: optional(str),
+}) as (x: unknown) => x is ProfileRun;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

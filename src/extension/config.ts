@@ -1,5 +1,6 @@
 /** Typed access to the extension's settings (`contributes.configuration` in package.json). */
 import * as vscode from 'vscode';
+import type { OrtSessionSettings } from '../core/results/ort-run';
 
 export interface ProfileSettings {
   /** Runs before the timed ones, not measured. */
@@ -8,7 +9,13 @@ export interface ProfileSettings {
   readonly profiledRuns: number;
   /** Stop the ONNX Runtime worker after this long. */
   readonly timeoutMs: number;
+  /** ONNX Runtime session options, without the free-dimension overrides. */
+  readonly session: OrtSessionSettings;
+  /** Also give the dims to ORT as free-dimension overrides (shapes fixed when the session is created). */
+  readonly dimsAsFreeDimensionOverrides: boolean;
 }
+
+const GRAPH_OPT_LEVELS: readonly OrtSessionSettings['graphOptimizationLevel'][] = ['disabled', 'basic', 'extended', 'all'];
 
 /** Reads an integer setting, falling back to `fallback` when it is missing or out of range. */
 function int(config: vscode.WorkspaceConfiguration, key: string, fallback: number, min: number): number {
@@ -16,11 +23,26 @@ function int(config: vscode.WorkspaceConfiguration, key: string, fallback: numbe
   return typeof v === 'number' && Number.isInteger(v) && v >= min ? v : fallback;
 }
 
+function bool(config: vscode.WorkspaceConfiguration, key: string, fallback: boolean): boolean {
+  const v = config.get<unknown>(key);
+  return typeof v === 'boolean' ? v : fallback;
+}
+
 export function profileSettings(scope?: vscode.Uri): ProfileSettings {
   const c = vscode.workspace.getConfiguration('inferenceLens.profile', scope);
+  const level = c.get<unknown>('graphOptimizationLevel');
+  const intra = int(c, 'intraOpThreads', 0, 0);
+  const inter = int(c, 'interOpThreads', 0, 0);
   return {
     warmupRuns: int(c, 'warmupRuns', 10, 0),
     profiledRuns: int(c, 'profiledRuns', 10, 0),
     timeoutMs: int(c, 'timeoutSeconds', 600, 1) * 1000,
+    session: {
+      graphOptimizationLevel: GRAPH_OPT_LEVELS.find((l) => l === level) ?? 'all',
+      enableCpuMemArena: bool(c, 'memoryArena', true),
+      ...(intra ? { intraOpNumThreads: intra } : {}),
+      ...(inter ? { interOpNumThreads: inter } : {}),
+    },
+    dimsAsFreeDimensionOverrides: bool(c, 'freeDimensionOverrides', false),
   };
 }

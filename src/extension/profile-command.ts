@@ -4,12 +4,14 @@
  * decoders; remembered per model), then run ONNX Runtime in its worker process with a cancellable
  * progress notification and show the results panel. Every failure ends in a message, never a throw.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultForDim } from '../core/inputs/synthesize';
 import { detectDecoderLayout } from '../core/llm/decoder-layout';
 import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
 import { OrtRunError, probeProviders } from '../runner/ort-client';
-import type { ExecutionProvider, FromWorker, OrtProfileRequest, ProviderProbe } from '../runner/ort-protocol';
+import type { ExecutionProvider, FromWorker, OrtProfileRequest, OrtSessionSettings, ProviderProbe } from '../runner/ort-protocol';
 import { profileModel } from '../runner/profile-model';
 import { profileSettings } from './config';
 import { activeTabModel, isOnnx, pickModel } from './open-model';
@@ -18,6 +20,8 @@ import { runsDir, type ProfileResults } from './profile-results';
 /** The form's answers, kept in workspaceState per model path. */
 interface ProfileForm {
   readonly ep: ExecutionProvider;
+  /** Input data files (.npy, .npz, .pb); empty: inputs synthesized from the model. */
+  readonly inputFiles?: readonly string[];
   /** The dims line as typed: `batch=1, sequence=128`. */
   readonly dims: string;
   readonly iterations: number;
@@ -67,12 +71,14 @@ export async function profileModelCommand(
     await context.workspaceState.update(key, form);
 
     const settings = profileSettings(uri);
+    const dims = parseDims(form.dims).dims;
     const request: Omit<OrtProfileRequest, 'outDir'> = {
       modelPath: uri.fsPath,
       ep: form.ep,
       allowCpuFallback: false,
-      session: { graphOptimizationLevel: 'all', enableCpuMemArena: true },
-      dims: parseDims(form.dims).dims,
+      session: settings.dimsAsFreeDimensionOverrides ? withFreeDims(settings.session, dims) : settings.session,
+      dims,
+      ...(form.inputFiles?.length ? { inputFiles: form.inputFiles } : {}),
       warmupRuns: settings.warmupRuns,
       timedRuns: form.iterations,
       profiledRuns: settings.profiledRuns,
@@ -93,6 +99,12 @@ export async function profileModelCommand(
     log.error('Profile Model failed:', e);
     void vscode.window.showErrorMessage(`Inference Lens: profiling failed: ${e instanceof Error ? e.message : String(e)}. Details are in the 'Inference Lens' output channel.`);
   }
+}
+
+/** The symbolic dims (not `input:axis` entries, which ORT cannot take) as free-dimension overrides. */
+function withFreeDims(session: OrtSessionSettings, dims: Readonly<Record<string, number>>): OrtSessionSettings {
+  const named = Object.entries(dims).filter(([k]) => !k.includes(':'));
+  return named.length ? { ...session, freeDimensionOverrides: Object.fromEntries(named) } : session;
 }
 
 /** "What went wrong. What to do." — the message closed with a period before the hint. */
@@ -198,24 +210,64 @@ function pickProvider(title: string, preferred: ExecutionProvider, probes: Promi
   });
 }
 
+type InputsItem = vscode.QuickPickItem & { readonly files?: readonly string[] | 'choose' };
+
+/**
+ * Where the inputs come from: synthesized from the model's types and shapes, or the user's
+ * .npy/.npz/.pb files (checked against the model's inputs by the worker). Resolves to [] for
+ * synthesized inputs, the files otherwise, undefined when the user backed out.
+ */
+async function pickInputs(title: string, summary: ModelSummary, remembered: readonly string[] | undefined): Promise<readonly string[] | undefined> {
+  const names = summary.inputs.map((i) => i.name).join(', ');
+  const synthesized: InputsItem = { label: '$(symbol-misc) Synthesized', description: 'from the input types and shapes', detail: `Random data of the right dtype for ${names}; token ids inside the vocabulary, attention masks of ones.`, files: [] };
+  const choose: InputsItem = { label: '$(folder-opened) From files…', description: '.npy, .npz or TensorProto .pb', detail: 'Your own data: one file per input named after it, or an .npz holding them all.', files: 'choose' };
+  const still = remembered?.filter((f) => fs.existsSync(f)) ?? [];
+  const same: InputsItem | undefined = still.length
+    ? { label: '$(history) The same files as last time', description: still.map((f) => path.basename(f)).join(', '), files: still }
+    : undefined;
+  const items = same ? [synthesized, same, choose] : [synthesized, choose];
+  const picked = await pickOne(items, title, 'Inputs', remembered?.length ? (same ?? choose) : synthesized);
+  if (!picked) return undefined;
+  if (picked.files !== 'choose') return picked.files ?? [];
+  const uris = await vscode.window.showOpenDialog({
+    title: `Input data for ${names}`,
+    canSelectMany: true,
+    openLabel: 'Use as inputs',
+    filters: { 'Tensor files': ['npy', 'npz', 'pb'] },
+    ...(still[0] ? { defaultUri: vscode.Uri.file(path.dirname(still[0])) } : {}),
+  });
+  if (!uris?.length) return undefined;
+  const local = uris.filter((u) => u.scheme === 'file');
+  if (local.length !== uris.length) {
+    void vscode.window.showErrorMessage('Inference Lens reads input files from the local file system only.');
+    return undefined;
+  }
+  return local.map((u) => u.fsPath);
+}
+
 async function askForm(summary: ModelSummary, remembered: ProfileForm | undefined, probes: Promise<readonly ProviderProbe[]>): Promise<ProfileForm | undefined> {
   const name = summary.file.name;
   const dimNames = symbolicDims(summary);
   const decoder = detectDecoderLayout(summary.inputs, summary.outputs) !== undefined;
-  const total = 2 + (dimNames.length ? 1 : 0) + (decoder ? 1 : 0);
+  let total = 3 + (dimNames.length ? 1 : 0) + (decoder ? 1 : 0);
   let step = 0;
   const title = (): string => `Profile ${name} (${++step}/${total})`;
 
   const ep = await pickProvider(title(), remembered?.ep ?? 'cpu', probes);
   if (!ep) return undefined;
 
+  const inputFiles = await pickInputs(title(), summary, remembered?.inputFiles);
+  if (!inputFiles) return undefined;
+  // Input files fix every shape: no dims to ask for.
+  if (inputFiles.length && dimNames.length) total--;
+
   let dims = '';
-  if (dimNames.length) {
+  if (dimNames.length && inputFiles.length === 0) {
     const known = new Set(dimNames);
     const typed = await vscode.window.showInputBox({
       title: title(),
       prompt: `Values for the symbolic dims (${dimNames.join(', ')}), as name=value pairs`,
-      value: remembered?.dims ?? dimNames.map((d) => `${d}=${defaultForDim(d).value}`).join(', '),
+      value: remembered?.dims || dimNames.map((d) => `${d}=${defaultForDim(d).value}`).join(', '),
       ignoreFocusOut: true,
       validateInput: (line) => {
         const { dims: parsed, error } = parseDims(line);
@@ -268,7 +320,7 @@ async function askForm(summary: ModelSummary, remembered: ProfileForm | undefine
       decode = pt.trim();
     }
   }
-  return { ep, dims, iterations: Number(iterations), decode };
+  return { ep, inputFiles, dims, iterations: Number(iterations), decode };
 }
 
 // ---- running ----

@@ -183,7 +183,14 @@ export const isProfileRun = shape({
   schemaVersion: (x) => x === RUN_FILE_SCHEMA_VERSION,
   createdAt: str,
   model: shape({ path: str, name: str, sizeBytes: num }),
-  settings: shape({ ep: str, dims: (x) => isRecord(x) && Object.values(x).every(num), warmupRuns: num, timedRuns: num, profiledRuns: num }),
+  settings: shape({
+    ep: str,
+    dims: (x) => isRecord(x) && Object.values(x).every(num),
+    warmupRuns: num,
+    timedRuns: num,
+    profiledRuns: num,
+    session: shape({ graphOptimizationLevel: str, enableCpuMemArena: (x) => typeof x === 'boolean', intraOpNumThreads: optional(num), interOpNumThreads: optional(num) }),
+  }),
   result: shape({
     ortVersion: str,
     machine: shape({ os: str, cpu: str, cores: num, memoryBytes: num, gpus: arrayOf(shape({ name: str, memoryTotalBytes: num })) }),

@@ -16,7 +16,14 @@ import type { Frame } from 'playwright-core';
 import { REPO } from '../helpers/fixtures';
 import { listFiles, startWorkbench, STEP_MS, type Workbench } from '../helpers/workbench';
 
-/** Session creation, 10 warm-up, the timed and 10 profiled runs of a small OCR classifier on 2 cores. */
+const SETTINGS = {
+  'inferenceLens.profile.warmupRuns': 3,
+  'inferenceLens.profile.profiledRuns': 4,
+  'inferenceLens.profile.graphOptimizationLevel': 'extended',
+  'inferenceLens.profile.intraOpThreads': 1,
+  'inferenceLens.profile.memoryArena': false,
+};
+/** Session creation, warm-up, the timed and profiled runs of a small OCR classifier on 2 cores. */
 const PROFILE_MS = 120_000;
 
 // PP-OCR's text direction classifier: input x [p2o.DynamicDimension.0, 3, 48, p2o.DynamicDimension.1]-like symbolic dims.
@@ -44,6 +51,24 @@ function providerRow(label: string, state: 'available' | 'not available here') {
     .first();
 }
 
+/** The inputs step's row whose label is `label`. */
+function inputsRow(label: string) {
+  return wb.page.locator('.quick-input-list .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: label }) }).first();
+}
+
+/** A NumPy .npy (format 1.0) of float32 values 0, 0.001, 0.002, … in C order. */
+function npyFloat32(shape: readonly number[]): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const pre = Buffer.alloc(10);
+  Buffer.from('\x93NUMPY', 'latin1').copy(pre);
+  pre[6] = 1;
+  pre.writeUInt16LE(header.length, 8);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n).map((_, i) => (i % 1000) / 1000);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]);
+}
+
 /** The frame holding the results of `model`, once it shows operators. */
 function resultsFrame(model: string, timeoutMs: number): Promise<Frame> {
   return wb.webviewFrame(
@@ -63,7 +88,12 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
     wb = await startWorkbench({
       name: 'profile',
       command: 'Inference Lens: Profile Model…',
-      prepare: (workspace) => fs.copyFileSync(MODEL_SRC, path.join(workspace, MODEL)),
+      prepare: (workspace) => {
+        fs.copyFileSync(MODEL_SRC, path.join(workspace, MODEL));
+        // Workspace settings, as a user sets them: they must reach the run (checked in the run file).
+        fs.mkdirSync(path.join(workspace, '.vscode'));
+        fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
+      },
     });
   });
 
@@ -84,21 +114,24 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       await item.click();
     });
     await wb.step('form', async () => {
-      // 1/3 execution provider (CPU is preselected), 2/3 symbolic dims, 3/3 timed runs.
+      // 1/4 execution provider (CPU is preselected), 2/4 inputs, 3/4 symbolic dims, 4/4 timed runs.
       // Each provider is probed with a trial session: on this machine (no GPU, no CUDA libraries)
       // CPU works and CUDA does not; the list says so before anything is chosen.
       await providerRow('CPU', 'available').waitFor({ state: 'visible', timeout: STEP_MS });
       await providerRow('CUDA', 'not available here').waitFor({ state: 'visible', timeout: STEP_MS });
       assert.match((await providerRow('CUDA', 'not available here').textContent()) ?? '', /onnxruntime-node-install=cuda12/, 'the unavailable provider says what to install');
       await wb.shot('profile-02-provider');
-      await answer('(1/3)');
-      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: '(2/3)' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await answer('(1/4)');
+      // Synthesized inputs are preselected.
+      await inputsRow('Synthesized').waitFor({ state: 'visible', timeout: STEP_MS });
+      await answer('(2/4)');
+      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: '(3/4)' }).waitFor({ state: 'visible', timeout: STEP_MS });
       const prefilled = await wb.page.locator('.quick-input-widget input.input').inputValue();
       assert.match(prefilled, /^p2o\.DynamicDimension\.0=\d+/, `the dims line is prefilled with the model's symbolic dims (got '${prefilled}')`);
       await wb.page.locator('.quick-input-widget input.input').fill(DIMS);
       await wb.shot('profile-03-dims');
-      await answer('(2/3)');
-      await answer('(3/3)', String(ITERATIONS));
+      await answer('(3/4)');
+      await answer('(4/4)', String(ITERATIONS));
     });
     const f = await wb.step('results', async () => {
       const frame = await resultsFrame(MODEL, PROFILE_MS);
@@ -124,9 +157,19 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       const runFile = saved.find((p) => p.endsWith('.ilprof.json'));
       assert.ok(runFile, `a .ilprof.json run file in the workspace storage (found: ${saved.join(', ') || 'nothing'})`);
       assert.ok(saved.some((p) => p.endsWith('.ort.json')), 'ORT’s raw profile is kept next to it');
-      const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { format: string; settings: { timedRuns: number; dims: Record<string, number> }; result: { latencyMs: { p50: number } } };
+      const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as {
+        format: string;
+        settings: { timedRuns: number; warmupRuns: number; profiledRuns: number; dims: Record<string, number>; session: unknown };
+        result: { latencyMs: { p50: number } };
+        operators: { runs: number };
+      };
       assert.equal(run.format, 'inference-lens-profile');
       assert.equal(run.settings.timedRuns, ITERATIONS);
+      assert.deepEqual(
+        [run.settings.warmupRuns, run.settings.profiledRuns, run.operators.runs, run.settings.session],
+        [3, 4, 4, { graphOptimizationLevel: 'extended', enableCpuMemArena: false, intraOpNumThreads: 1 }],
+        'the workspace settings reached the run',
+      );
       assert.deepEqual(run.settings.dims, { 'p2o.DynamicDimension.0': 1, 'p2o.DynamicDimension.1': 48, 'p2o.DynamicDimension.2': 192 });
       assert.equal(metrics.get('latency-p50'), run.result.latencyMs.p50, 'the panel shows the saved run');
     });
@@ -154,12 +197,14 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       await row.click();
       await wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: MODEL }).first().click();
       await providerRow('CUDA', 'not available here').click();
-      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: '(2/3)' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await inputsRow('Synthesized').waitFor({ state: 'visible', timeout: STEP_MS });
+      await answer('(2/4)');
+      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: '(3/4)' }).waitFor({ state: 'visible', timeout: STEP_MS });
       assert.equal(await wb.page.locator('.quick-input-widget input.input').inputValue(), DIMS, 'the dims typed last time are remembered for this model');
-      await answer('(2/3)');
-      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: '(3/3)' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await answer('(3/4)');
+      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: '(4/4)' }).waitFor({ state: 'visible', timeout: STEP_MS });
       assert.equal(await wb.page.locator('.quick-input-widget input.input').inputValue(), String(ITERATIONS), 'the timed runs are remembered');
-      await answer('(3/3)');
+      await answer('(4/4)');
     });
     await wb.step('provider-unavailable', async () => {
       // This machine has no CUDA provider libraries: an error with the exact install step and a way out.
@@ -175,6 +220,49 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       assert.match((await f.locator('[data-testid="ep"]').textContent()) ?? '', /CPU \(requested CUDA\)/);
       assert.match((await f.locator('[data-testid="warnings"]').textContent()) ?? '', /Ran on CPU instead of CUDA/);
       await wb.shot('profile-07-fallback-results');
+    });
+  });
+
+  test('inputs from a .npy file: the run uses its data and shape', { timeout: 6 * 60_000 }, async () => {
+    const npy = path.join(wb.workspace, 'x.npy');
+    fs.writeFileSync(npy, npyFloat32([2, 3, 48, 192]));
+    await wb.step('close-editors-2', async () => {
+      await wb.runCommand('View: Close All Editors');
+      await wb.page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: STEP_MS });
+    });
+    await wb.step('form-files', async () => {
+      await wb.runCommand('Inference Lens: Profile Model…');
+      await wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: MODEL }).first().click();
+      await providerRow('CPU', 'available').click();
+      await inputsRow('From files…').click();
+      // VS Code's own file dialog: type the file's path and accept.
+      const input = wb.page.locator('.quick-input-widget input.input');
+      await wb.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Input data for x' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      // The dialog lists the folder before it takes typing (it rewrites the box while it loads).
+      await wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'x.npy' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await input.fill(npy);
+      await wb.page.waitForFunction(
+        (want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want,
+        npy,
+        { timeout: STEP_MS },
+      );
+      await wb.shot('profile-08-input-file');
+      await input.press('Enter');
+      // The file fixes every shape: no dims step; the timed runs are step 3 of 3.
+      await answer('(3/3)', '5');
+    });
+    await wb.step('file-results', async () => {
+      const f = await wb.webviewFrame(
+        'the run with the .npy inputs',
+        async (fr) => (await fr.locator('[data-testid="input-row"][data-name="x"]').filter({ hasText: '[2, 3, 48, 192]' }).count()) > 0,
+        PROFILE_MS,
+      );
+      const metrics = new Map(
+        await f.locator('[data-testid="metric"]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-key') ?? '', Number(e.getAttribute('data-value'))] as const)),
+      );
+      assert.ok(Math.abs(metrics.get('throughput-items')! - 2 * metrics.get('throughput')!) < 1e-6, 'items/s counts the batch of 2 from the file');
+      assert.match((await f.locator('[data-testid="input-notes"]').textContent()) ?? '', /x\.npy/, 'the inputs say where they came from');
+      await wb.shot('profile-09-file-results');
     });
   });
 });

@@ -135,6 +135,7 @@ test('renders a real encoder run: every metric, the op rows, the inputs; screens
       assert.equal(await w.page.locator('[data-testid="metric"][data-key="ttft"]').count(), 0, 'no decode metrics for plain runs');
       assert.equal(await w.page.locator('[data-testid="warnings"]').count(), 0, 'no warnings on CPU');
       assert.equal(await w.page.locator('[data-testid="node-row"]').count(), Math.min(15, encoder.run.operators!.byNode.length));
+      assert.equal(await w.page.locator('[data-testid="session-options"]').textContent(), 'graph optimization all · 1 intra-op threads · memory arena on');
       assert.deepEqual(await w.state(), { runFilePath: encoder.runFilePath }, 'the run file path is kept for the panel serializer');
       await w.page.evaluate(() => document.fonts.ready.then(() => undefined));
       assert.ok(await w.page.evaluate(() => document.fonts.check('16px codicon')), 'the codicon font loaded under the CSP');

@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   'onnx-summary': () => import('./onnx-summary.bench'),
   'trace-import': () => import('./trace-import.bench'),
   'ort-profiler': () => import('./ort-profiler.bench'),
+  timeline: () => import('./timeline'),
 };
 
 function printTable(rows: BenchRow[]): void {

@@ -62,11 +62,11 @@ export interface WebviewHost {
   close(): Promise<void>;
 }
 
-/** Builds if needed, serves `dist/webview/<app>.{js,css}` in the extension's page, launches Chromium. */
-export async function startWebviewHost(app: string): Promise<WebviewHost> {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-  ensureBuilt(app);
-  fs.mkdirSync(SHOTS, { recursive: true });
+/**
+ * Serves the files of `dir` (by base name) and, at `/`, the extension's webview page (same HTML and
+ * CSP) loading `styles` and `script` from there, this server standing in for the webview resource origin.
+ */
+export async function servePage(dir: string, page: { readonly styles: readonly string[]; readonly script: string }): Promise<{ origin: string; close(): Promise<void> }> {
   let origin = '';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
@@ -76,11 +76,10 @@ export async function startWebviewHost(app: string): Promise<WebviewHost> {
     }
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      // The extension's own page, with this server standing in for the webview resource origin.
-      res.end(webviewHtml({ title: 'harness', cspSource: origin, styles: [`${origin}/codicon.css`, `${origin}/${app}.css`], script: `${origin}/${app}.js` }));
+      res.end(webviewHtml({ title: 'harness', cspSource: origin, styles: page.styles.map((s) => `${origin}/${s}`), script: `${origin}/${page.script}` }));
       return;
     }
-    const file = path.join(DIST, path.basename(url.pathname));
+    const file = path.join(dir, path.basename(url.pathname));
     if (!fs.existsSync(file)) {
       res.writeHead(404).end();
       return;
@@ -90,14 +89,29 @@ export async function startWebviewHost(app: string): Promise<WebviewHost> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Headless Chromium (Debian's), as every browser tier launches it. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
+  });
+}
+
+/** Builds if needed, serves `dist/webview/<app>.{js,css}` in the extension's page, launches Chromium. */
+export async function startWebviewHost(app: string): Promise<WebviewHost> {
+  ensureBuilt(app);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const server = await servePage(DIST, { styles: ['codicon.css', `${app}.css`], script: `${app}.js` });
+  const origin = server.origin;
   let browser: Browser;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   } catch (e) {
-    server.close();
+    await server.close();
     throw e;
   }
   return {
@@ -124,7 +138,7 @@ export async function startWebviewHost(app: string): Promise<WebviewHost> {
     },
     async close() {
       await browser.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
@@ -264,9 +278,15 @@ export const THEMES = {
   },
 } as const satisfies Record<string, Theme>;
 
-function applyTheme(page: Page, theme: Theme): Promise<void> {
+/** What VS Code does on a theme change: rewrites the variables on <html> and the class of <body>. */
+export function applyTheme(page: Page, theme: Theme): Promise<void> {
   return page.evaluate(({ bodyClass, vars }) => {
-    for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+    const root = document.documentElement;
+    for (let k = root.style.length - 1; k >= 0; k--) {
+      const prop = root.style.item(k);
+      if (prop.startsWith('--vscode-')) root.style.removeProperty(prop);
+    }
+    for (const [k, v] of Object.entries(vars)) root.style.setProperty(k, v);
     document.body.className = bodyClass;
   }, theme);
 }

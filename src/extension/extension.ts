@@ -4,12 +4,14 @@ import { MODEL_OVERVIEW_VIEW_TYPE, ModelOverviewProvider } from './model-overvie
 import { openModelOverview } from './open-model';
 import { profileModelCommand } from './profile-command';
 import { PROFILE_RESULTS_VIEW_TYPE, ProfileResults, runsDir } from './profile-results';
+import { openTraceCommand, PROFILER_VIEW_TYPE, ProfilerPanels } from './profiler-panel';
 
 /** What command handlers may use, created once in `activate`. */
 interface Services {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
   readonly results: ProfileResults;
+  readonly profiler: ProfilerPanels;
 }
 
 /**
@@ -22,18 +24,21 @@ const COMMANDS: Readonly<Record<string, (services: Services, ...args: unknown[])
   'inferenceLens.profileModel': (s, clicked, selection) => profileModelCommand(s.context, s.results, s.log, clicked, selection),
   'inferenceLens.showProfileHistory': (s) => s.results.showHistory(),
   'inferenceLens.exportChromeTrace': (s) => s.results.exportActiveTrace(),
+  'inferenceLens.openTrace': (s, clicked) => openTraceCommand(s.profiler, clicked),
 };
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Inference Lens', { log: true });
-  const results = new ProfileResults(context.extensionUri, runsDir(context), log);
-  const services: Services = { context, log, results };
+  const profiler = new ProfilerPanels(context.extensionUri, log);
+  const results = new ProfileResults(context.extensionUri, runsDir(context), log, (runFilePath) => profiler.open({ kind: 'run', runFilePath }));
+  const services: Services = { context, log, results, profiler };
   context.subscriptions.push(
     log,
     vscode.window.registerCustomEditorProvider(MODEL_OVERVIEW_VIEW_TYPE, new ModelOverviewProvider(context.extensionUri, log), {
       supportsMultipleEditorsPerDocument: true,
     }),
     vscode.window.registerWebviewPanelSerializer(PROFILE_RESULTS_VIEW_TYPE, results),
+    vscode.window.registerWebviewPanelSerializer(PROFILER_VIEW_TYPE, profiler),
     ...Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args))),
   );
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes } from '../core/format';
 import { parseRunFile, RunFileError } from '../core/results/run-file';
-import { isProfileRun, isProfileToExtension, isProfileWebviewState, type ProfileRun, type ProfileToWebview } from '../protocol/messages';
+import { isProfileRun, isProfileToExtension, isProfileWebviewState, type ProfileRun, type ProfileToExtension, type ProfileToWebview } from '../protocol/messages';
 import { exportChromeTrace } from '../runner/profile-model';
 import { webviewHtml } from './webview-html';
 
@@ -23,7 +23,7 @@ export function runsDir(context: vscode.ExtensionContext): string {
 }
 
 /** Reads and checks a run file; the error says what is wrong and what to do. */
-function readRun(runFilePath: string): { run: ProfileRun } | { message: string; hint: string } {
+export function readRun(runFilePath: string): { run: ProfileRun } | { message: string; hint: string } {
   let text: string;
   try {
     text = fs.readFileSync(runFilePath, 'utf8');
@@ -54,6 +54,8 @@ export class ProfileResults implements vscode.WebviewPanelSerializer {
     extensionUri: vscode.Uri,
     private readonly runsFolder: string,
     private readonly log: vscode.LogOutputChannel,
+    /** Opens the profiler panel (timeline and tables) on a run's ORT profile. */
+    private readonly openTimeline: (runFilePath: string) => void,
   ) {
     this.webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   }
@@ -147,7 +149,7 @@ export class ProfileResults implements vscode.WebviewPanelSerializer {
   }
 
   private attach(panel: vscode.WebviewPanel, runFilePath: string): void {
-    this.panels.set(runFilePath, new ResultsPanel(panel, runFilePath, this.webviewRoot, this.log, () => this.panels.delete(runFilePath)));
+    this.panels.set(runFilePath, new ResultsPanel(panel, runFilePath, this.webviewRoot, this.log, this.openTimeline, () => this.panels.delete(runFilePath)));
   }
 }
 
@@ -159,6 +161,7 @@ class ResultsPanel {
     private readonly runFilePath: string,
     webviewRoot: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    private readonly openTimeline: (runFilePath: string) => void,
     onDispose: () => void,
   ) {
     const webview = panel.webview;
@@ -185,7 +188,7 @@ class ResultsPanel {
     );
   }
 
-  private async handle(type: 'ready' | 'exportTrace' | 'openRunFile' | 'openOrtProfile'): Promise<void> {
+  private async handle(type: ProfileToExtension['type']): Promise<void> {
     switch (type) {
       case 'ready': {
         // Read on every handshake: the webview reloads after being hidden, and the file may have changed.
@@ -196,6 +199,9 @@ class ResultsPanel {
       }
       case 'exportTrace':
         await this.exportTrace();
+        break;
+      case 'openTimeline':
+        this.openTimeline(this.runFilePath);
         break;
       case 'openRunFile':
         await vscode.window.showTextDocument(vscode.Uri.file(this.runFilePath), { preview: false });

@@ -14,6 +14,8 @@ import { MODEL_SUMMARY_SCHEMA_VERSION, type ModelSummary } from '../core/onnx/su
 import type { OrtOpBreakdown } from '../core/results/ort-ops';
 import type { OrtRunFile } from '../core/results/ort-run';
 import { RUN_FILE_FORMAT, RUN_FILE_SCHEMA_VERSION } from '../core/results/run-file';
+import { profileFromJson } from '../core/profile/json';
+import { PROFILE_SCHEMA_VERSION, SLICE_KINDS, type Profile } from '../core/profile/types';
 
 /**
  * Why a model could not be shown: the reader's codes, `unsupported` for a resource the reader cannot
@@ -135,14 +137,16 @@ export type ProfileToExtension =
   /** "Export Chrome Trace…": ask where, then write ORT's profile as a Chrome trace JSON. */
   | { readonly type: 'exportTrace' }
   | { readonly type: 'openRunFile' }
-  | { readonly type: 'openOrtProfile' };
+  | { readonly type: 'openOrtProfile' }
+  /** Open the profiler panel (timeline, tables) on this run's ORT profile. */
+  | { readonly type: 'openTimeline' };
 
 /** What the results webview keeps with `setState` (and the panel serializer gets back after a reload). */
 export interface ProfileWebviewState {
   readonly runFilePath: string;
 }
 
-const PROFILE_TO_EXTENSION: ReadonlySet<string> = new Set<ProfileToExtension['type']>(['ready', 'exportTrace', 'openRunFile', 'openOrtProfile']);
+const PROFILE_TO_EXTENSION: ReadonlySet<string> = new Set<ProfileToExtension['type']>(['ready', 'exportTrace', 'openRunFile', 'openOrtProfile', 'openTimeline']);
 
 export function isProfileToExtension(x: unknown): x is ProfileToExtension {
   return isRecord(x) && typeof x.type === 'string' && PROFILE_TO_EXTENSION.has(x.type);
@@ -221,6 +225,98 @@ export const isProfileRun = shape({
   operators: optional(isOpBreakdown),
   ortProfile: optional(str),
 }) as (x: unknown) => x is ProfileRun;
+
+// --- The profiler panel (timeline, tables, memory of one Profile) ---
+
+/** Where a profiler panel's Profile comes from; kept as the webview state to restore the panel after a reload. */
+export type ProfilerSource =
+  /** ORT's raw profile of a run (`.ilprof.json` → its `.ort.json`), with the run's metrics in the header. */
+  | { readonly kind: 'run'; readonly runFilePath: string }
+  /** A trace file or TensorBoard log folder (torch.profiler/Kineto, ORT profile JSON). */
+  | { readonly kind: 'trace'; readonly path: string };
+
+/**
+ * The extension posts `profile` with the Profile's typed-array columns as they are (VS Code
+ * transfers typed arrays to webviews without converting them); the JSON form of
+ * `profileToJson` is accepted too. `loading` reports import progress; `error` ends it.
+ */
+export type ProfilerToWebview =
+  | { readonly type: 'loading'; readonly message: string }
+  | { readonly type: 'profile'; readonly title: string; readonly source: ProfilerSource; readonly profile: unknown; readonly run?: ProfileRun }
+  | { readonly type: 'error'; readonly message: string; readonly hint: string };
+
+export type ProfilerToExtension =
+  | { readonly type: 'ready' }
+  /** Open the trace file (or the run file) this panel shows, in an editor. */
+  | { readonly type: 'openSource' };
+
+export interface ProfilerWebviewState {
+  readonly source: ProfilerSource;
+}
+
+const isProfilerSource: Check = (x) =>
+  isRecord(x) && ((x.kind === 'run' && str(x.runFilePath) && (x.runFilePath as string).length > 0) || (x.kind === 'trace' && str(x.path) && (x.path as string).length > 0));
+
+export function isProfilerWebviewState(x: unknown): x is ProfilerWebviewState {
+  return isRecord(x) && isProfilerSource(x.source);
+}
+
+export function isProfilerToExtension(x: unknown): x is ProfilerToExtension {
+  return isRecord(x) && (x.type === 'ready' || x.type === 'openSource');
+}
+
+export function isProfilerToWebview(x: unknown): x is ProfilerToWebview {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'loading':
+      return str(x.message);
+    case 'profile':
+      return str(x.title) && isProfilerSource(x.source) && isRecord(x.profile) && (x.run === undefined || isProfileRun(x.run));
+    case 'error':
+      return str(x.message) && str(x.hint);
+    default:
+      return false;
+  }
+}
+
+const PROFILE_COLUMNS: Readonly<Record<'slices' | 'flows' | 'memory' | 'counters', readonly string[]>> = {
+  slices: ['start', 'dur', 'track', 'depth', 'parent', 'name', 'cat', 'kind', 'correlation', 'externalId', 'args'],
+  flows: ['from', 'to', 'cat', 'id'],
+  memory: ['ts', 'bytes', 'totalAllocated', 'totalReserved', 'addr', 'device', 'track'],
+  counters: ['series', 'ts', 'value'],
+};
+
+/**
+ * The Profile in a `profile` message, checked: typed-array columns of the stated lengths, slice
+ * references inside the tables (track, name, kind, args, parent), tracks covering their slices.
+ * Undefined when anything does not fit.
+ */
+export function profileFromMessage(x: unknown): Profile | undefined {
+  if (!isRecord(x) || x.schemaVersion !== PROFILE_SCHEMA_VERSION) return undefined;
+  let p: Profile;
+  if (isRecord(x.slices) && Array.isArray(x.slices.start)) {
+    try {
+      p = profileFromJson(x);
+    } catch {
+      return undefined;
+    }
+  } else p = x as unknown as Profile;
+  if (!Array.isArray(p.strings) || !p.strings.every((s) => typeof s === 'string') || !Array.isArray(p.tracks) || !Array.isArray(p.args)) return undefined;
+  if (!num(p.duration) || !num(p.origin) || !isRecord(p.source)) return undefined;
+  for (const [table, cols] of Object.entries(PROFILE_COLUMNS)) {
+    const t = (p as unknown as Record<string, Record<string, unknown>>)[table];
+    if (!isRecord(t) || !num(t.count)) return undefined;
+    for (const c of cols) if (!ArrayBuffer.isView(t[c]) || (t[c] as unknown as ArrayLike<number>).length !== t.count) return undefined;
+  }
+  const s = p.slices;
+  for (let i = 0; i < s.count; i++) {
+    if (s.track[i]! >= p.tracks.length || s.name[i]! >= p.strings.length || s.kind[i]! >= SLICE_KINDS.length || s.args[i]! >= p.args.length || s.parent[i]! >= s.count) return undefined;
+  }
+  for (const t of p.tracks as unknown[]) {
+    if (!isRecord(t) || !num(t.firstSlice) || !num(t.sliceCount) || (t.firstSlice as number) + (t.sliceCount as number) > s.count || !str(t.name)) return undefined;
+  }
+  return p;
+}
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

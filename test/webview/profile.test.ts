@@ -167,8 +167,8 @@ test('the buttons ask the extension to export the trace and open the files', asy
   try {
     await w.send(runMessage(encoder));
     await w.page.locator('[data-testid="profile-results"]').waitFor();
-    for (const name of ['Export Chrome Trace…', 'Open Run File', 'Open ORT Profile']) await w.page.getByRole('button', { name }).click();
-    assert.deepEqual(await w.posted(), [{ type: 'ready' }, { type: 'exportTrace' }, { type: 'openRunFile' }, { type: 'openOrtProfile' }]);
+    for (const name of ['Open Timeline', 'Export Chrome Trace…', 'Open Run File', 'Open ORT Profile']) await w.page.getByRole('button', { name }).click();
+    assert.deepEqual(await w.posted(), [{ type: 'ready' }, { type: 'openTimeline' }, { type: 'exportTrace' }, { type: 'openRunFile' }, { type: 'openOrtProfile' }]);
 
     // A run without ORT's profile (0 profiled runs) has nothing to export or open.
     const { ortProfile: _o, operators: _ops, ...bare } = encoder.run;
@@ -177,6 +177,7 @@ test('the buttons ask the extension to export the trace and open the files', asy
     await w.send({ type: 'run', runFilePath: encoder.runFilePath, run: bare } satisfies ProfileToWebview);
     assert.equal(await w.page.getByRole('button', { name: 'Export Chrome Trace…' }).isDisabled(), true);
     assert.equal(await w.page.getByRole('button', { name: 'Open ORT Profile' }).isDisabled(), true);
+    assert.equal(await w.page.getByRole('button', { name: 'Open Timeline' }).isDisabled(), true);
     assert.equal(await w.page.locator('[data-testid="op-row"]').count(), 0);
     assert.match((await w.page.locator('[data-testid="operators"]').textContent()) ?? '', /0 profiled runs/);
     assert.deepEqual(w.problems, []);

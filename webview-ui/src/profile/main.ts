@@ -1,7 +1,8 @@
 /** Entry of the profile results webview: handshake, then render the run the extension sends. */
 import { h, icon } from '../shared/dom';
 import { onExtensionMessage, postToExtension, saveState } from './channel';
-import { renderError, renderRun } from './render';
+import { renderRun } from './render';
+import { renderError } from '../shared/error-box';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('profile results: #app is missing from the page');

@@ -115,7 +115,8 @@ function header(run: ProfileRun, post: (m: ProfileToExtension) => void): HTMLEle
     h(
       'div',
       { class: 'actions' },
-      button('Export Chrome Trace…', 'export', () => post({ type: 'exportTrace' }), { disabledWhy: noProfile }),
+      button('Open Timeline', 'graph-line', () => post({ type: 'openTimeline' }), { disabledWhy: noProfile }),
+      button('Export Chrome Trace…', 'export', () => post({ type: 'exportTrace' }), { disabledWhy: noProfile, secondary: true }),
       button('Open Run File', 'json', () => post({ type: 'openRunFile' }), { secondary: true }),
       button('Open ORT Profile', 'go-to-file', () => post({ type: 'openOrtProfile' }), { secondary: true, disabledWhy: noProfile }),
     ),
@@ -304,15 +305,5 @@ export function renderRun(run: ProfileRun, runFilePath: string, post: (m: Profil
     inputs(run),
     ...operators(run),
     h('footer', { class: 'footer muted small' }, icon('file'), h('span', { title: runFilePath }, runFilePath)),
-  );
-}
-
-export function renderError(message: string, hint: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'state error', role: 'alert', data: { testid: 'error' } },
-    h('h2', null, icon('error'), 'Could not show this profile'),
-    h('p', { class: 'error-message' }, message),
-    hint && h('p', { class: 'error-hint' }, icon('lightbulb'), h('span', null, hint)),
   );
 }

@@ -1,25 +1,8 @@
-/**
- * The webview's side of the message channel: typed posting to the extension, validated receiving.
- * Every webview uses this instead of touching `acquireVsCodeApi` or `window.onmessage` itself.
- */
+/** The overview webview's channel (see ./channel.ts). */
 import { isExtensionToWebview, type ExtensionToWebview, type WebviewToExtension } from '../../../src/protocol/messages';
+import { createChannel } from './channel';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-}
+const channel = createChannel<WebviewToExtension, ExtensionToWebview, never>(isExtensionToWebview);
 
-/** Injected by VS Code into every webview; callable once per page. */
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const api = acquireVsCodeApi();
-
-export function postToExtension(message: WebviewToExtension): void {
-  api.postMessage(message);
-}
-
-/** Calls `handler` with each valid message from the extension; anything else is dropped. */
-export function onExtensionMessage(handler: (message: ExtensionToWebview) => void): void {
-  window.addEventListener('message', (event: MessageEvent<unknown>) => {
-    if (isExtensionToWebview(event.data)) handler(event.data);
-  });
-}
+export const postToExtension = channel.post;
+export const onExtensionMessage = channel.onMessage;

@@ -1,0 +1,226 @@
+/**
+ * The profiler panel webview in headless Chromium, with REAL profiles: PyTorch traces from
+ * ../shared/fixtures/traces (imported by the streaming importer) and an ONNX Runtime profile made
+ * by profiling a model the test builds. Checks the header, the tables against the core analyses,
+ * table ↔ timeline linking, sorting and filtering; screenshots in three themes.
+ *
+ *   node --import tsx --test test/webview/profiler.test.ts
+ */
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { kernelTable, operatorTable, stepBreakdown } from '../../src/core/profile/analyses';
+import { profileToJson } from '../../src/core/profile/json';
+import { SLICE_KINDS, sliceArgs, type Profile } from '../../src/core/profile/types';
+import { importTraceFile } from '../../src/core/trace';
+import type { ProfileRun, ProfilerToWebview } from '../../src/protocol/messages';
+import { profileModel } from '../../src/runner/profile-model';
+import { bundles } from '../helpers/bundles';
+import { REPO, tmpDir } from '../helpers/fixtures';
+import { transformerModel } from '../helpers/models';
+import { assertReadyHandshake, SHOTS, startWebviewHost, THEMES, type Harness, type Theme, type WebviewHost } from '../helpers/webview';
+import * as fs from 'node:fs';
+
+const TRACES = path.join(REPO, '..', 'shared', 'fixtures', 'traces');
+
+let host: WebviewHost;
+let kineto: Profile;
+let hta: Profile;
+let ort: { profile: Profile; run: ProfileRun; runFilePath: string };
+
+const open = (theme: Theme = THEMES.dark): Promise<Harness> => host.open(theme, { width: 1200, height: 1000 });
+
+function message(title: string, profile: Profile, run?: ProfileRun, runFilePath?: string): ProfilerToWebview {
+  return {
+    type: 'profile',
+    title,
+    source: run ? { kind: 'run', runFilePath: runFilePath! } : { kind: 'trace', path: profile.source.path ?? title },
+    // page.evaluate cannot carry typed arrays: the JSON form, which the panel also accepts.
+    profile: profileToJson(profile),
+    ...(run ? { run } : {}),
+  };
+}
+
+/** Operator key of a slice, computed independently of the webview (ORT nodes by op type). */
+function opSlices(p: Profile, op: string): number[] {
+  const out: number[] = [];
+  const CPU_OP = SLICE_KINDS.indexOf('cpu_op');
+  const ORT_NODE = SLICE_KINDS.indexOf('ort_node');
+  for (let i = 0; i < p.slices.count; i++) {
+    const k = p.slices.kind[i];
+    if (k === CPU_OP && p.strings[p.slices.name[i]!] === op) out.push(i);
+    else if (k === ORT_NODE && sliceArgs(p, i).op_name === op) out.push(i);
+  }
+  return out;
+}
+
+async function show(w: Harness, m: ProfilerToWebview): Promise<void> {
+  await w.send(m);
+  await w.page.locator('[data-testid="profiler"]').waitFor();
+}
+
+const rowKeys = (w: Harness, testId: string): Promise<string[]> => w.page.locator(`[data-testid="${testId}"]`).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key') ?? ''));
+
+before(async () => {
+  [kineto, hta] = await Promise.all([
+    importTraceFile(path.join(TRACES, 'kineto-resnet50-v100-memory.pt.trace.json.gz')),
+    importTraceFile(path.join(TRACES, 'hta-training-v100.pt.trace.json.gz')),
+  ]);
+  const { worker } = await bundles();
+  const dir = tmpDir('profiler-webview');
+  const model = path.join(dir, 'encoder.onnx');
+  fs.writeFileSync(model, transformerModel({ layers: 2, hidden: 64, ffn: 256 }).model);
+  const r = await profileModel(
+    {
+      modelPath: model,
+      ep: 'cpu',
+      allowCpuFallback: false,
+      session: { graphOptimizationLevel: 'all', enableCpuMemArena: true, intraOpNumThreads: 1 },
+      dims: { batch: 1, sequence: 16 },
+      warmupRuns: 1,
+      timedRuns: 5,
+      profiledRuns: 3,
+      decode: 'off',
+    },
+    { workerPath: worker, outDir: path.join(dir, 'runs') },
+  );
+  ort = { profile: await importTraceFile(path.join(dir, 'runs', r.run.ortProfile!)), run: r.run, runFilePath: r.runFilePath };
+  host = await startWebviewHost('profiler');
+});
+
+after(async () => {
+  await host?.close();
+});
+
+test('the webview posts ready first and shows the loading state until data arrives', () => assertReadyHandshake(host));
+
+test('a PyTorch trace: header facts, operators, kernels and steps as the core analyses give them', async () => {
+  const w = await open();
+  try {
+    await show(w, message('resnet50', kineto));
+    assert.equal(await w.page.locator('[data-testid="profiler"]').getAttribute('data-slices'), String(kineto.slices.count));
+    assert.match((await w.page.locator('[data-testid="facts"]').textContent()) ?? '', /PyTorch profiler trace/);
+    const names = new Map<string, number>();
+    for (const d of kineto.devices) names.set(d.name, (names.get(d.name) ?? 0) + 1);
+    assert.deepEqual(
+      (await w.page.locator('[data-testid="device"]').allTextContents()).map((t) => t.trim()),
+      [...names].map(([n, c]) => (c > 1 ? `${c} × ${n}` : n)),
+      'each GPU model once, with how many',
+    );
+    const ops = operatorTable(kineto);
+    // Sorted by device self time, as operatorTable sorts (the plugin's order).
+    assert.deepEqual(await rowKeys(w, 'op-row'), ops.slice(0, 500).map((r) => r.name));
+    await w.page.getByTestId('tab-kernels').click();
+    assert.deepEqual(await rowKeys(w, 'kernel-row'), kernelTable(kineto).slice(0, 500).map((r) => r.name));
+    await w.page.getByTestId('tab-steps').click();
+    const steps = stepBreakdown(kineto);
+    assert.ok(steps.length > 0, 'the fixture has ProfilerStep ranges');
+    assert.equal(await w.page.locator('[data-testid="step-row"]').count(), steps.length);
+    await w.page.getByTestId('tab-memory').click();
+    assert.ok((await w.page.locator('[data-testid="memory-row"]').count()) >= 1, 'memory peaks per device');
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
+  }
+});
+
+test('selecting an operator row selects exactly its slices in the timeline; a timeline selection marks the row', async () => {
+  const w = await open();
+  try {
+    await show(w, message('hta-training', hta));
+    assert.deepEqual((await w.page.locator('[data-testid="device"]').allTextContents()).map((t) => t.trim()), [`${hta.devices.length} × ${hta.devices[0]!.name}`]);
+    const first = (await rowKeys(w, 'op-row'))[0]!;
+    await w.page.locator(`[data-testid="op-row"][data-key="${first}"]`).click();
+    const selected = await w.page.evaluate(() => [...(window as unknown as { __timeline: { selection: readonly number[] } }).__timeline.selection]);
+    assert.deepEqual([...selected].sort((a, b) => a - b), opSlices(hta, first));
+    assert.equal(await w.page.locator('[data-testid="op-row"].selected').count(), 1);
+
+    // The other way: a click on a slice of another operator in the timeline marks that operator's row.
+    const other = (await rowKeys(w, 'op-row'))[1]!;
+    const slice = opSlices(hta, other)[0]!;
+    const [t0, t1] = [hta.slices.start[slice]!, hta.slices.start[slice]! + hta.slices.dur[slice]!];
+    const rect = await w.page.evaluate(
+      ({ i, a, b }) => {
+        type Debug = { drawNow(): void; sliceRect(i: number): { x: number; y: number; w: number; h: number } | undefined };
+        const t = (window as unknown as { __timeline: { select(s: number[]): void; setVisibleRange(a: number, b: number): void; debug: Debug } }).__timeline;
+        t.select([i]); // scrolls its track into view
+        t.select([]); // ...and leaves nothing selected, so the click below is a change
+        t.setVisibleRange(a - (b - a), b + (b - a)); // wide enough to click
+        t.debug.drawNow();
+        return t.debug.sliceRect(i);
+      },
+      { i: slice, a: t0, b: t1 },
+    );
+    assert.ok(rect, 'the slice is laid out');
+    const canvas = await w.page.locator('[data-testid="timeline"] canvas').first().boundingBox();
+    await w.page.mouse.click(canvas!.x + rect.x + rect.w / 2, canvas!.y + rect.y + rect.h / 2);
+    assert.deepEqual(await w.page.locator('[data-testid="op-row"].selected').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-key'))), [other]);
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
+  }
+});
+
+test('sorting and filtering the operator table', async () => {
+  const w = await open();
+  try {
+    await show(w, message('hta-training', hta));
+    const ops = operatorTable(hta);
+    await w.page.locator('[data-testid="operators"] th[data-key="calls"]').click();
+    const byCalls = await w.page.locator('[data-testid="op-row"]').evaluateAll((trs) => trs.map((tr) => Number((tr.children[1] as HTMLElement).textContent!.replace(/\D/g, ''))));
+    assert.deepEqual(byCalls, [...byCalls].sort((a, b) => b - a), 'calls, largest first');
+    assert.equal(byCalls.length, Math.min(500, ops.length));
+    await w.page.getByTestId('operators-filter').fill('aten::');
+    const want = ops.filter((o) => o.name.toLowerCase().includes('aten::')).length;
+    assert.ok(want > 0);
+    assert.equal(await w.page.locator('[data-testid="op-row"]').count(), Math.min(500, want));
+    assert.match((await w.page.getByTestId('operators-count').textContent()) ?? '', new RegExp(`${want} rows? matching`));
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
+  }
+});
+
+test('an ONNX Runtime run: the run metrics in the header, nodes by op type and node; screenshots in three themes', async () => {
+  for (const theme of Object.values(THEMES)) {
+    const w = await open(theme);
+    try {
+      await show(w, message('encoder.onnx on CPU', ort.profile, ort.run, ort.runFilePath));
+      const p50 = await w.page.locator('[data-testid="metric"][data-key="latency-p50"]').getAttribute('data-value');
+      assert.equal(Number(p50), ort.run.result.latencyMs.p50);
+      assert.deepEqual(await w.state(), { source: { kind: 'run', runFilePath: ort.runFilePath } });
+      const opKeys = await rowKeys(w, 'op-row');
+      assert.deepEqual(new Set(opKeys), new Set(operatorTable(ort.profile).map((r) => r.name)));
+      // Each op row stands for the profiled runs' node executions: counts match ORT's breakdown.
+      const byOpType = new Map(ort.run.operators!.byOpType.map((o) => [o.opType, o.count]));
+      for (const k of opKeys) assert.equal(opSlices(ort.profile, k).length, byOpType.get(k), `${k} calls`);
+      await w.page.getByTestId('tab-nodes').click();
+      assert.equal(await w.page.locator('[data-testid="node-row"]').count(), ort.run.operators!.byNode.length);
+      await w.page.getByTestId('tab-operators').click();
+      await w.page.evaluate(() => document.fonts.ready.then(() => undefined));
+      await w.page.screenshot({ path: path.join(SHOTS, `profiler-ort-${theme.name}.png`), fullPage: true });
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.close();
+    }
+  }
+});
+
+test('a malformed profile shows an error; junk messages are ignored', async () => {
+  const w = await open();
+  try {
+    for (const junk of [null, {}, { type: 'profile' }, { type: 'loading' }, { type: 'profile', title: 't', source: { kind: 'trace', path: '' }, profile: {} }]) await w.send(junk);
+    await w.page.waitForTimeout(50);
+    assert.equal(await w.page.locator('[data-testid="loading"]').count(), 1, 'still loading after junk');
+    await w.send({ type: 'loading', message: 'Importing x.json: 3 of 10 MiB' } satisfies ProfilerToWebview);
+    assert.match((await w.page.locator('[data-testid="loading"]').textContent()) ?? '', /3 of 10 MiB/);
+    const bad = profileToJson(hta) as { slices: { track: number[] } };
+    bad.slices.track[0] = 1e9; // a slice on a track that does not exist
+    await w.send({ type: 'profile', title: 'bad', source: { kind: 'trace', path: '/x' }, profile: bad } satisfies ProfilerToWebview);
+    await w.page.locator('[data-testid="error"]').waitFor();
+    assert.match((await w.page.locator('[data-testid="error"]').textContent()) ?? '', /malformed/);
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
+  }
+});

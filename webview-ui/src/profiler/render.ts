@@ -1,0 +1,338 @@
+/**
+ * The profiler panel: a summary header (the run's deployment metrics when the profile comes from a
+ * run, the trace's facts, findings), the timeline, and linked tables (operators, nodes, input
+ * shapes, kernels, steps, memory peaks). Selecting a row selects its slices in the timeline and
+ * selecting slices in the timeline marks their rows.
+ */
+import { formatBytes } from '../../../src/core/format';
+import { gpuBusy } from '../../../src/core/profile/analyses';
+import type { Profile } from '../../../src/core/profile/types';
+import type { ProfileRun, ProfilerSource, ProfilerToExtension } from '../../../src/protocol/messages';
+import { h, icon } from '../shared/dom';
+import { dataTable, type Column, type DataTable } from '../shared/table';
+import { Timeline } from '../timeline/timeline';
+import { buildModel, shapeKey, type NodeRow, type PanelModel, type ShapeRow } from './model';
+
+/** Durations in µs with a unit that keeps about three significant digits. */
+export function formatUs(us: number): string {
+  const a = Math.abs(us);
+  if (a >= 1e6) return `${(us / 1e6).toFixed(a >= 1e7 ? 1 : 2)} s`;
+  if (a >= 1e3) return `${(us / 1e3).toFixed(a >= 1e5 ? 0 : a >= 1e4 ? 1 : 2)} ms`;
+  return `${us.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : 2)} µs`;
+}
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const rate = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
+function metric(label: string, key: string, value: number, text: string, detail?: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'card' },
+    h('div', { class: 'card-label' }, label),
+    h('div', { class: 'card-value' }, h('span', { class: 'metric', data: { testid: 'metric', key, value } }, h('span', { class: 'num' }, text))),
+    detail ? h('div', { class: 'card-detail' }, detail) : null,
+  );
+}
+
+function runMetrics(run: ProfileRun): HTMLElement {
+  const r = run.result;
+  const cards = [
+    metric('Latency p50', 'latency-p50', r.latencyMs.p50, `${ms(r.latencyMs.p50)} ms`),
+    metric('Latency p90', 'latency-p90', r.latencyMs.p90, `${ms(r.latencyMs.p90)} ms`),
+    metric('Latency p99', 'latency-p99', r.latencyMs.p99, `${ms(r.latencyMs.p99)} ms`),
+    metric('Throughput', 'throughput', r.throughput.inferencesPerSec, `${rate(r.throughput.inferencesPerSec)}/s`, `${rate(r.throughput.itemsPerSec)} items/s`),
+    metric('Peak memory (RSS)', 'peak-rss', r.memory.peakRssBytes, formatBytes(r.memory.peakRssBytes)),
+  ];
+  if (r.memory.gpuPeakBytes !== undefined) cards.push(metric('Peak GPU memory', 'gpu-peak', r.memory.gpuPeakBytes, formatBytes(r.memory.gpuPeakBytes)));
+  if (r.decode) {
+    cards.push(
+      metric('Time to first token', 'ttft', r.decode.timeToFirstTokenMs, `${ms(r.decode.timeToFirstTokenMs)} ms`),
+      metric('Decode throughput', 'tokens-per-sec', r.decode.tokensPerSec, `${rate(r.decode.tokensPerSec)} tokens/s`),
+    );
+  }
+  const gpu = r.machine.gpus[0]?.name ?? 'no GPU';
+  return h(
+    'div',
+    { class: 'run-metrics', data: { testid: 'run-metrics' } },
+    h('p', { class: 'facts' }, h('span', { class: 'chip' }, r.ep.toUpperCase()), h('span', null, `ONNX Runtime ${r.ortVersion}`), h('span', null, `${r.machine.cpu} × ${r.machine.cores}`), h('span', null, gpu)),
+    h('div', { class: 'cards' }, ...cards),
+  );
+}
+
+function findings(profile: Profile, run: ProfileRun | undefined): HTMLElement | null {
+  const items: string[] = [];
+  if (run?.result.fallbackReason) items.push(`Ran on ${run.result.ep.toUpperCase()} instead of ${run.result.requestedEp.toUpperCase()}: ${run.result.fallbackReason}`);
+  const ops = run?.operators;
+  if (ops?.fallbackNodes.length) items.push(`${ops.fallbackNodes.length} node(s) ran on another provider: ${ops.fallbackNodes.slice(0, 5).map((n) => n.node).join(', ')}`);
+  if (ops?.memcpyNodes.length) items.push(`${ops.memcpyNodes.length} Memcpy node(s) copy tensors between devices: ${ops.memcpyNodes.slice(0, 5).map((n) => n.node).join(', ')}`);
+  for (const w of profile.warnings.slice(0, 5)) items.push(w);
+  if (!items.length) return null;
+  return h('ul', { class: 'warnings', data: { testid: 'findings' } }, ...items.map((t) => h('li', null, icon('warning'), h('span', null, t))));
+}
+
+function header(title: string, source: ProfilerSource, profile: Profile, run: ProfileRun | undefined, post: (m: ProfilerToExtension) => void): HTMLElement {
+  const busy = gpuBusy(profile).devices;
+  const open = h('button', { class: 'button secondary', type: 'button' }, icon('go-to-file'), source.kind === 'run' ? 'Open Run File' : 'Open Trace File');
+  open.addEventListener('click', () => post({ type: 'openSource' }));
+  return h(
+    'header',
+    { class: 'header' },
+    h('h1', null, icon('pulse'), h('span', { class: 'title', data: { testid: 'title' } }, title)),
+    h(
+      'p',
+      { class: 'facts', data: { testid: 'facts' } },
+      h('span', { class: 'chip' }, profile.source.format === 'ort' ? 'ONNX Runtime profile' : profile.source.format === 'kineto' ? 'PyTorch profiler trace' : 'Chrome trace'),
+      h('span', null, `${formatUs(profile.duration)} traced`),
+      h('span', null, `${profile.slices.count.toLocaleString()} slices on ${profile.tracks.length} tracks`),
+      ...devicesByName(profile).map(([name, n]) => h('span', { data: { testid: 'device' } }, icon('server'), ` ${n > 1 ? `${n} × ` : ''}${name}`)),
+      ...busy.map((d) => h('span', { data: { testid: 'gpu-busy', device: d.device } }, `GPU ${d.device} busy ${pct(d.utilization)}`)),
+    ),
+    run ? runMetrics(run) : null,
+    h('div', { class: 'actions' }, open),
+  );
+}
+
+/** The trace's GPUs, one entry per model name: [name, how many]. */
+function devicesByName(profile: Profile): [string, number][] {
+  const n = new Map<string, number>();
+  for (const d of profile.devices) n.set(d.name, (n.get(d.name) ?? 0) + 1);
+  return [...n];
+}
+
+interface Tab {
+  readonly id: string;
+  readonly label: string;
+  readonly table: DataTable;
+}
+
+function tabs(list: readonly Tab[]): HTMLElement {
+  const bar = h('div', { class: 'tabs', role: 'tablist' });
+  const panels = h('div', { class: 'tab-panels' });
+  const buttons = list.map((t, k) => {
+    const b = h('button', { class: 'tab', role: 'tab', type: 'button', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, data: { testid: `tab-${t.id}` } }, t.label);
+    const panel = h('div', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}` }, t.table.element);
+    const choose = (): void => {
+      buttons.forEach((x, j) => {
+        x.setAttribute('aria-selected', String(j === k));
+        x.tabIndex = j === k ? 0 : -1;
+      });
+      panels.replaceChildren(panel);
+    };
+    b.addEventListener('click', choose);
+    b.addEventListener('keydown', (e) => {
+      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (!d) return;
+      const next = buttons[(k + d + buttons.length) % buttons.length]!;
+      next.click();
+      next.focus();
+    });
+    bar.append(b);
+    return b;
+  });
+  buttons[0]?.click();
+  return h('section', { class: 'section tables' }, bar, panels);
+}
+
+const share = (total: number) => (v: number) => (total > 0 ? v / total : 0);
+
+function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => void): { element: HTMLElement; markSlices(slices: readonly number[]): void } {
+  const hostSelf = share(model.operators.reduce((s, r) => s + r.hostSelfUs, 0));
+  const deviceSelf = share(model.operators.reduce((s, r) => s + r.deviceSelfUs, 0));
+  const hasDevice = model.operators.some((r) => r.deviceSelfUs > 0);
+  type Op = PanelModel['operators'][number];
+  const opColumns: Column<Op>[] = [
+    { key: 'name', label: 'Operator', value: (r) => r.name },
+    { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
+    { key: 'total', label: 'Host total', numeric: true, value: (r) => r.hostTotalUs, render: (r) => formatUs(r.hostTotalUs), title: 'Sum of the operator’s durations' },
+    { key: 'self', label: 'Host self', numeric: true, value: (r) => r.hostSelfUs, render: (r) => formatUs(r.hostSelfUs), title: 'Host time minus nested operators' },
+    { key: 'self-share', label: 'Share of host self', numeric: true, value: (r) => r.hostSelfUs, render: (r) => pct(hostSelf(r.hostSelfUs)), share: (r) => hostSelf(r.hostSelfUs) },
+  ];
+  if (hasDevice) {
+    opColumns.push(
+      { key: 'device', label: 'Device self', numeric: true, value: (r) => r.deviceSelfUs, render: (r) => formatUs(r.deviceSelfUs), title: 'GPU work it launched directly' },
+      { key: 'device-share', label: 'Share of GPU time', numeric: true, value: (r) => r.deviceSelfUs, render: (r) => pct(deviceSelf(r.deviceSelfUs)), share: (r) => deviceSelf(r.deviceSelfUs) },
+    );
+  }
+  const list: Tab[] = [];
+  const operators = dataTable<Op>({
+    testId: 'operators',
+    rowTestId: 'op-row',
+    columns: opColumns,
+    rows: model.operators,
+    rowKey: (r) => r.name,
+    sort: { key: hasDevice ? 'device' : 'self', descending: true },
+    filterPlaceholder: 'Filter operators',
+    onSelect: (r) => selectSlices(model.slicesOf.operator.get(r.name) ?? []),
+    limit: 500,
+  });
+  list.push({ id: 'operators', label: `Operators (${model.operators.length})`, table: operators });
+  if (model.nodes.length) {
+    const total = share(model.nodes.reduce((s, r) => s + r.totalUs, 0));
+    list.push({
+      id: 'nodes',
+      label: `Nodes (${model.nodes.length})`,
+      table: dataTable<NodeRow>({
+        testId: 'nodes',
+        rowTestId: 'node-row',
+        columns: [
+          { key: 'node', label: 'Node', value: (r) => r.node },
+          { key: 'op', label: 'Op type', value: (r) => r.opType },
+          { key: 'provider', label: 'EP', value: (r) => r.provider.replace(/ExecutionProvider$/, '') },
+          { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
+          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatUs(r.meanUs) },
+          { key: 'total', label: 'Share of node time', numeric: true, value: (r) => r.totalUs, render: (r) => pct(total(r.totalUs)), share: (r) => total(r.totalUs) },
+        ],
+        rows: model.nodes,
+        rowKey: (r) => r.node,
+        sort: { key: 'total', descending: true },
+        filterPlaceholder: 'Filter nodes',
+        onSelect: (r) => selectSlices(model.slicesOf.node.get(r.node) ?? []),
+        limit: 500,
+      }),
+    });
+  }
+  if (model.shapes.some((r) => r.shapes)) {
+    const total = share(model.shapes.reduce((s, r) => s + r.totalUs, 0));
+    list.push({
+      id: 'shapes',
+      label: 'By input shape',
+      table: dataTable<ShapeRow>({
+        testId: 'shapes',
+        rowTestId: 'shape-row',
+        columns: [
+          { key: 'name', label: 'Operator', value: (r) => r.name },
+          { key: 'shapes', label: 'Input shapes', value: (r) => r.shapes },
+          { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
+          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatUs(r.meanUs) },
+          { key: 'total', label: 'Share of time', numeric: true, value: (r) => r.totalUs, render: (r) => pct(total(r.totalUs)), share: (r) => total(r.totalUs) },
+        ],
+        rows: model.shapes,
+        rowKey: shapeKey,
+        sort: { key: 'total', descending: true },
+        filterPlaceholder: 'Filter operators or shapes',
+        onSelect: (r) => selectSlices(model.slicesOf.shape.get(shapeKey(r)) ?? []),
+        limit: 500,
+      }),
+    });
+  }
+  if (model.kernels.length) {
+    const total = share(model.kernels.reduce((s, r) => s + r.totalUs, 0));
+    type K = PanelModel['kernels'][number];
+    list.push({
+      id: 'kernels',
+      label: `Kernels (${model.kernels.length})`,
+      table: dataTable<K>({
+        testId: 'kernels',
+        rowTestId: 'kernel-row',
+        columns: [
+          { key: 'name', label: 'Kernel', value: (r) => r.name },
+          { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
+          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatUs(r.meanUs) },
+          { key: 'min', label: 'Min', numeric: true, value: (r) => r.minUs, render: (r) => formatUs(r.minUs) },
+          { key: 'max', label: 'Max', numeric: true, value: (r) => r.maxUs, render: (r) => formatUs(r.maxUs) },
+          { key: 'total', label: 'Share of kernel time', numeric: true, value: (r) => r.totalUs, render: (r) => `${formatUs(r.totalUs)} · ${pct(total(r.totalUs))}`, share: (r) => total(r.totalUs) },
+        ],
+        rows: model.kernels,
+        rowKey: (r) => r.name,
+        sort: { key: 'total', descending: true },
+        filterPlaceholder: 'Filter kernels',
+        onSelect: (r) => selectSlices(model.slicesOf.kernel.get(r.name) ?? []),
+        limit: 500,
+      }),
+    });
+  }
+  if (model.steps.length) {
+    type S = PanelModel['steps'][number];
+    const part = (key: string, label: string, v: (r: S) => number): Column<S> => ({ key, label, numeric: true, value: v, render: (r) => formatUs(v(r)) });
+    list.push({
+      id: 'steps',
+      label: `Steps (${model.steps.length})`,
+      table: dataTable<S>({
+        testId: 'steps',
+        rowTestId: 'step-row',
+        columns: [
+          { key: 'name', label: 'Step', value: (r) => r.name },
+          part('dur', 'Duration', (r) => r.durUs),
+          part('kernel', 'Kernel', (r) => r.kernelUs),
+          part('memcpy', 'Memcpy', (r) => r.memcpyUs),
+          part('memset', 'Memset', (r) => r.memsetUs),
+          part('runtime', 'Runtime', (r) => r.runtimeUs),
+          part('data', 'DataLoader', (r) => r.dataLoaderUs),
+          part('cpu', 'CPU exec', (r) => r.cpuUs),
+          part('other', 'Other', (r) => r.otherUs),
+        ],
+        rows: model.steps,
+        rowKey: (r) => `${r.name}@${r.startUs}`,
+        sort: { key: 'name', descending: false },
+        filterPlaceholder: 'Filter steps',
+        onSelect: (r) => selectSlices(r.slice >= 0 ? [r.slice] : []),
+        caption: 'Each instant of a step counted once, for the first of kernel, memcpy, memset, runtime, data loading, CPU that runs then (the TensorBoard plugin’s priority).',
+      }),
+    });
+  }
+  if (model.memory.length) {
+    type M = PanelModel['memory'][number];
+    list.push({
+      id: 'memory',
+      label: 'Memory peaks',
+      table: dataTable<M>({
+        testId: 'memory',
+        rowTestId: 'memory-row',
+        columns: [
+          { key: 'device', label: 'Device', value: (r) => r.device },
+          { key: 'peak', label: 'Peak allocated', numeric: true, value: (r) => r.peakBytes, render: (r) => formatBytes(r.peakBytes) },
+          { key: 'at', label: 'At', numeric: true, value: (r) => r.peakTimeUs, render: (r) => formatUs(r.peakTimeUs) },
+          { key: 'allocs', label: 'Allocations', numeric: true, value: (r) => r.allocations },
+          { key: 'top', label: 'Largest allocators up to the peak', value: (r) => r.topAllocators.map((a) => `${a.name} ${formatBytes(a.bytes)}`).join(', ') },
+        ],
+        rows: model.memory,
+        rowKey: (r) => r.device,
+        sort: { key: 'peak', descending: true },
+        filterPlaceholder: 'Filter devices',
+      }),
+    });
+  }
+  return {
+    element: tabs(list),
+    markSlices(slices) {
+      const ops = new Set<string>();
+      for (const i of slices) {
+        const k = model.operatorOf(i);
+        if (k !== undefined) ops.add(k);
+      }
+      operators.highlight(ops);
+    },
+  };
+}
+
+export interface RenderedPanel {
+  readonly element: HTMLElement;
+  /** Called once the element is in the document (the timeline measures its canvas). */
+  mount(): void;
+  dispose(): void;
+}
+
+export function renderPanel(title: string, source: ProfilerSource, profile: Profile, run: ProfileRun | undefined, post: (m: ProfilerToExtension) => void): RenderedPanel {
+  const model = buildModel(profile);
+  const timelineHost = h('div', { class: 'timeline-host', data: { testid: 'timeline' } });
+  let timeline: Timeline | undefined;
+  const t = tables(model, (slices) => timeline?.select(slices));
+  const element = h(
+    'main',
+    { class: 'profiler', data: { testid: 'profiler', slices: profile.slices.count } },
+    header(title, source, profile, run, post),
+    findings(profile, run),
+    h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), timelineHost),
+    t.element,
+  );
+  return {
+    element,
+    mount() {
+      timeline = new Timeline(timelineHost, profile, { onSelectionChange: (slices) => t.markSlices(slices) });
+      (window as unknown as { __timeline?: Timeline }).__timeline = timeline;
+    },
+    dispose() {
+      timeline?.dispose();
+    },
+  };
+}

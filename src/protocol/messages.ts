@@ -252,13 +252,23 @@ export type ProfilerToExtension =
 
 export interface ProfilerWebviewState {
   readonly source: ProfilerSource;
+  /** Where the user was: the timeline's visible range (µs) and the open table, restored when the panel comes back. */
+  readonly view?: ProfilerView;
 }
+
+export interface ProfilerView {
+  readonly start: number;
+  readonly end: number;
+  readonly tab: string;
+}
+
+const isProfilerView: Check = (x) => isRecord(x) && num(x.start) && num(x.end) && (x.end as number) > (x.start as number) && str(x.tab);
 
 const isProfilerSource: Check = (x) =>
   isRecord(x) && ((x.kind === 'run' && str(x.runFilePath) && (x.runFilePath as string).length > 0) || (x.kind === 'trace' && str(x.path) && (x.path as string).length > 0));
 
 export function isProfilerWebviewState(x: unknown): x is ProfilerWebviewState {
-  return isRecord(x) && isProfilerSource(x.source);
+  return isRecord(x) && isProfilerSource(x.source) && (x.view === undefined || isProfilerView(x.view));
 }
 
 export function isProfilerToExtension(x: unknown): x is ProfilerToExtension {

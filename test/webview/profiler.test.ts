@@ -115,7 +115,12 @@ test('a PyTorch trace: header facts, operators, kernels and steps as the core an
     await w.page.getByTestId('tab-steps').click();
     const steps = stepBreakdown(kineto);
     assert.ok(steps.length > 0, 'the fixture has ProfilerStep ranges');
-    assert.equal(await w.page.locator('[data-testid="step-row"]').count(), steps.length);
+    assert.deepEqual(
+      await rowKeys(w, 'step-row'),
+      [...steps].sort((a, b) => a.startUs - b.startUs).map((r) => `${r.name}@${r.startUs}`),
+      'steps in order: #5 before #10',
+    );
+    await w.page.screenshot({ path: path.join(SHOTS, 'profiler-kineto-steps-dark.png'), fullPage: true });
     await w.page.getByTestId('tab-memory').click();
     assert.ok((await w.page.locator('[data-testid="memory-row"]').count()) >= 1, 'memory peaks per device');
     assert.deepEqual(w.problems, []);
@@ -188,7 +193,7 @@ test('an ONNX Runtime run: the run metrics in the header, nodes by op type and n
       await show(w, message('encoder.onnx on CPU', ort.profile, ort.run, ort.runFilePath));
       const p50 = await w.page.locator('[data-testid="metric"][data-key="latency-p50"]').getAttribute('data-value');
       assert.equal(Number(p50), ort.run.result.latencyMs.p50);
-      assert.deepEqual(await w.state(), { source: { kind: 'run', runFilePath: ort.runFilePath } });
+      assert.deepEqual((await w.state() as { source: unknown }).source, { kind: 'run', runFilePath: ort.runFilePath }, 'the source is kept for the panel serializer');
       const opKeys = await rowKeys(w, 'op-row');
       assert.deepEqual(new Set(opKeys), new Set(operatorTable(ort.profile).map((r) => r.name)));
       // Each op row stands for the profiled runs' node executions: counts match ORT's breakdown.
@@ -203,6 +208,64 @@ test('an ONNX Runtime run: the run metrics in the header, nodes by op type and n
     } finally {
       await w.close();
     }
+  }
+});
+
+test('the search box finds the slices whose names contain the text; Enter steps through them', async () => {
+  const w = await open();
+  try {
+    await show(w, message('hta-training', hta));
+    const text = 'aten::add';
+    let want = 0;
+    for (let i = 0; i < hta.slices.count; i++) if (hta.strings[hta.slices.name[i]!]!.toLowerCase().includes(text)) want++;
+    assert.ok(want > 1);
+    await w.page.getByTestId('timeline-search').fill('ATEN::ADD');
+    assert.equal(await w.page.getByTestId('timeline-matches').textContent(), `${want.toLocaleString('en-US')} matches`);
+    await w.page.getByTestId('timeline-search').press('Enter');
+    await w.page.getByTestId('timeline-search').press('Enter');
+    assert.equal(await w.page.getByTestId('timeline-matches').textContent(), `2 of ${want.toLocaleString('en-US')}`);
+    const sel = await w.page.evaluate(() => [...(window as unknown as { __timeline: { selection: readonly number[] } }).__timeline.selection]);
+    assert.equal(sel.length, 1);
+    assert.ok(hta.strings[hta.slices.name[sel[0]!]!]!.toLowerCase().includes(text), 'the selected match has the text in its name');
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
+  }
+});
+
+test('the view (timeline range, open table) is saved and restored when the webview comes back', async () => {
+  const source = { kind: 'trace', path: hta.source.path ?? 'hta-training' } as const;
+  const m: ProfilerToWebview = { type: 'profile', title: 'hta-training', source, profile: profileToJson(hta) };
+  const w = await open();
+  let saved: unknown;
+  try {
+    await show(w, m);
+    await w.page.evaluate(() => (window as unknown as { __timeline: { setVisibleRange(a: number, b: number): void } }).__timeline.setVisibleRange(100_000, 150_000));
+    await w.page.getByTestId('tab-kernels').click();
+    await w.page.waitForFunction(() => {
+      const s = (window as unknown as { __state?: { view?: { tab: string } } }).__state;
+      return s?.view?.tab === 'kernels';
+    });
+    saved = await w.state();
+    assert.deepEqual(saved, { source, view: { start: 100_000, end: 150_000, tab: 'kernels' } });
+  } finally {
+    await w.close();
+  }
+  // A fresh webview with that state (what VS Code hands back after a hide/show or a reload).
+  const again = await open();
+  try {
+    await again.page.evaluate((s) => ((window as unknown as { __state: unknown }).__state = s), saved);
+    await show(again, m);
+    const range = await again.page.evaluate(() => (window as unknown as { __timeline: { visibleRange: { start: number; end: number } } }).__timeline.visibleRange);
+    assert.deepEqual(range, { start: 100_000, end: 150_000 });
+    assert.equal(await again.page.getByTestId('tab-kernels').getAttribute('aria-selected'), 'true');
+    // Another source's view is not applied.
+    await again.page.evaluate((s) => ((window as unknown as { __state: unknown }).__state = s), { ...(saved as object), source: { kind: 'trace', path: '/elsewhere' } });
+    await show(again, m);
+    assert.equal(await again.page.getByTestId('tab-operators').getAttribute('aria-selected'), 'true');
+    assert.deepEqual(again.problems, []);
+  } finally {
+    await again.close();
   }
 });
 

@@ -7,7 +7,7 @@
 import { formatBytes } from '../../../src/core/format';
 import { gpuBusy } from '../../../src/core/profile/analyses';
 import type { Profile } from '../../../src/core/profile/types';
-import type { ProfileRun, ProfilerSource, ProfilerToExtension } from '../../../src/protocol/messages';
+import type { ProfileRun, ProfilerSource, ProfilerToExtension, ProfilerView } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
 import { dataTable, type Column, type DataTable } from '../shared/table';
 import { Timeline } from '../timeline/timeline';
@@ -105,9 +105,10 @@ interface Tab {
   readonly table: DataTable;
 }
 
-function tabs(list: readonly Tab[]): HTMLElement {
+function tabs(list: readonly Tab[], initial: string | undefined): { element: HTMLElement; current(): string } {
   const bar = h('div', { class: 'tabs', role: 'tablist' });
   const panels = h('div', { class: 'tab-panels' });
+  let current = '';
   const buttons = list.map((t, k) => {
     const b = h('button', { class: 'tab', role: 'tab', type: 'button', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, data: { testid: `tab-${t.id}` } }, t.label);
     const panel = h('div', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}` }, t.table.element);
@@ -117,6 +118,7 @@ function tabs(list: readonly Tab[]): HTMLElement {
         x.tabIndex = j === k ? 0 : -1;
       });
       panels.replaceChildren(panel);
+      current = t.id;
     };
     b.addEventListener('click', choose);
     b.addEventListener('keydown', (e) => {
@@ -129,13 +131,13 @@ function tabs(list: readonly Tab[]): HTMLElement {
     bar.append(b);
     return b;
   });
-  buttons[0]?.click();
-  return h('section', { class: 'section tables' }, bar, panels);
+  (buttons[Math.max(0, list.findIndex((t) => t.id === initial))] ?? buttons[0])?.click();
+  return { element: h('section', { class: 'section tables' }, bar, panels), current: () => current };
 }
 
 const share = (total: number) => (v: number) => (total > 0 ? v / total : 0);
 
-function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => void): { element: HTMLElement; markSlices(slices: readonly number[]): void } {
+function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => void, initialTab: string | undefined): { element: HTMLElement; tab(): string; markSlices(slices: readonly number[]): void } {
   const hostSelf = share(model.operators.reduce((s, r) => s + r.hostSelfUs, 0));
   const deviceSelf = share(model.operators.reduce((s, r) => s + r.deviceSelfUs, 0));
   const hasDevice = model.operators.some((r) => r.deviceSelfUs > 0);
@@ -259,14 +261,14 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
           part('runtime', 'Runtime', (r) => r.runtimeUs),
           part('data', 'DataLoader', (r) => r.dataLoaderUs),
           part('cpu', 'CPU exec', (r) => r.cpuUs),
-          part('other', 'Other', (r) => r.otherUs),
+          part('other', 'Idle / other', (r) => r.otherUs),
         ],
         rows: model.steps,
         rowKey: (r) => `${r.name}@${r.startUs}`,
         sort: { key: 'name', descending: false },
         filterPlaceholder: 'Filter steps',
         onSelect: (r) => selectSlices(r.slice >= 0 ? [r.slice] : []),
-        caption: 'Each instant of a step counted once, for the first of kernel, memcpy, memset, runtime, data loading, CPU that runs then (the TensorBoard plugin’s priority).',
+        caption: 'Each instant of a step counted once, for the first of kernel, memcpy, memset, runtime, data loading, CPU that runs then (the TensorBoard plugin’s priority); the rest is idle.',
       }),
     });
   }
@@ -292,8 +294,10 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
       }),
     });
   }
+  const t = tabs(list, initialTab);
   return {
-    element: tabs(list),
+    element: t.element,
+    tab: t.current,
     markSlices(slices) {
       const ops = new Set<string>();
       for (const i of slices) {
@@ -309,27 +313,71 @@ export interface RenderedPanel {
   readonly element: HTMLElement;
   /** Called once the element is in the document (the timeline measures its canvas). */
   mount(): void;
+  /** Where the user is now (to save), after mount. */
+  view(): ProfilerView | undefined;
   dispose(): void;
 }
 
-export function renderPanel(title: string, source: ProfilerSource, profile: Profile, run: ProfileRun | undefined, post: (m: ProfilerToExtension) => void): RenderedPanel {
+/** The timeline's search box: the match count, previous/next (Enter, Shift+Enter). */
+function searchBox(timeline: () => Timeline | undefined): HTMLElement {
+  const input = h('input', { type: 'search', class: 'filter', placeholder: 'Search slices by name', 'aria-label': 'Search slices by name', data: { testid: 'timeline-search' } });
+  const count = h('span', { class: 'muted small', 'aria-live': 'polite', data: { testid: 'timeline-matches' } });
+  let matches = 0;
+  const step = (dir: 1 | -1): void => {
+    const t = timeline();
+    if (!t || matches === 0) return;
+    const k = dir === 1 ? t.nextMatch() : t.prevMatch();
+    count.textContent = `${k + 1} of ${matches.toLocaleString()}`;
+  };
+  input.addEventListener('input', () => {
+    const text = input.value.trim();
+    matches = timeline()?.search(text) ?? 0;
+    count.textContent = text ? `${matches.toLocaleString()} match${matches === 1 ? '' : 'es'}` : '';
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      step(e.shiftKey ? -1 : 1);
+    }
+  });
+  const prev = h('button', { class: 'button secondary icon-button', type: 'button', title: 'Previous match (Shift+Enter)', 'aria-label': 'Previous match' }, icon('arrow-up'));
+  const next = h('button', { class: 'button secondary icon-button', type: 'button', title: 'Next match (Enter)', 'aria-label': 'Next match' }, icon('arrow-down'));
+  prev.addEventListener('click', () => step(-1));
+  next.addEventListener('click', () => step(1));
+  return h('div', { class: 'table-tools timeline-tools' }, input, prev, next, count);
+}
+
+export function renderPanel(
+  title: string,
+  source: ProfilerSource,
+  profile: Profile,
+  run: ProfileRun | undefined,
+  post: (m: ProfilerToExtension) => void,
+  restore?: ProfilerView,
+): RenderedPanel {
   const model = buildModel(profile);
   const timelineHost = h('div', { class: 'timeline-host', data: { testid: 'timeline' } });
   let timeline: Timeline | undefined;
-  const t = tables(model, (slices) => timeline?.select(slices));
+  const t = tables(model, (slices) => timeline?.select(slices), restore?.tab);
   const element = h(
     'main',
     { class: 'profiler', data: { testid: 'profiler', slices: profile.slices.count } },
     header(title, source, profile, run, post),
     findings(profile, run),
-    h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), timelineHost),
+    h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), searchBox(() => timeline), timelineHost),
     t.element,
   );
   return {
     element,
     mount() {
       timeline = new Timeline(timelineHost, profile, { onSelectionChange: (slices) => t.markSlices(slices) });
+      if (restore) timeline.setVisibleRange(restore.start, restore.end);
       (window as unknown as { __timeline?: Timeline }).__timeline = timeline;
+    },
+    view() {
+      if (!timeline) return undefined;
+      const r = timeline.visibleRange;
+      return { start: r.start, end: r.end, tab: t.tab() };
     },
     dispose() {
       timeline?.dispose();

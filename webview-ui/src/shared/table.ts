@@ -76,7 +76,7 @@ export function dataTable<R>(o: TableOptions<R>): DataTable {
     rows.sort((a, b) => {
       const x = col.value(a);
       const y = col.value(b);
-      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * dir;
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true })) * dir;
     });
     return rows;
   }

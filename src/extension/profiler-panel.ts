@@ -5,8 +5,10 @@
  * memory while the panel is open, and posted to the webview with its typed-array columns as they
  * are. Restored after a window reload from the source the webview keeps as its state.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { bestSourceMatch } from '../core/profile/source';
 import type { Profile } from '../core/profile/types';
 import { findTraceFiles, importTraceFile, isTraceError } from '../core/trace';
 import { isProfilerToExtension, isProfilerWebviewState, type ProfileRun, type ProfilerSource, type ProfilerToWebview } from '../protocol/messages';
@@ -90,7 +92,8 @@ class ProfilerPanel {
       webview.onDidReceiveMessage((message: unknown) => {
         if (!isProfilerToExtension(message)) return;
         if (message.type === 'ready') void this.send();
-        else void this.openSource();
+        else if (message.type === 'openSource') void this.openSource();
+        else void goToSource(message.file, message.line, this.log);
       }),
       panel.onDidDispose(() => {
         this.abort.abort();
@@ -165,6 +168,29 @@ class ProfilerPanel {
 function hintOf(e: unknown): string {
   const hint = (e as { hint?: unknown } | null)?.hint;
   return typeof hint === 'string' && hint ? hint : 'Details are in the Inference Lens output channel.';
+}
+
+/**
+ * Opens a source location recorded in a trace: the file itself when it exists here, else the
+ * workspace file with the same name sharing the longest path tail (traces are often recorded on
+ * another machine or in a container).
+ */
+async function goToSource(file: string, line: number, log: vscode.LogOutputChannel): Promise<void> {
+  let target: vscode.Uri | undefined;
+  if (path.isAbsolute(file) && fs.existsSync(file)) target = vscode.Uri.file(file);
+  else {
+    const base = file.split(/[\\/]/).pop()!;
+    const found = await vscode.workspace.findFiles(`**/${base.replace(/[[\]{}*?]/g, '?')}`, '**/node_modules/**', 200);
+    const best = bestSourceMatch(file, found.map((u) => u.fsPath));
+    target = best ? vscode.Uri.file(best) : undefined;
+  }
+  if (!target) {
+    void vscode.window.showWarningMessage(`Inference Lens: ${file} (line ${line}) is not in this workspace. Open the folder that holds the code the trace was recorded from.`);
+    return;
+  }
+  log.info(`Go to source: ${file}:${line} → ${target.fsPath}`);
+  const position = new vscode.Position(line - 1, 0);
+  await vscode.window.showTextDocument(target, { selection: new vscode.Range(position, position), preview: true });
 }
 
 /** A trace file as given, or the one chosen among a TensorBoard log folder's traces. */

@@ -248,7 +248,9 @@ export type ProfilerToWebview =
 export type ProfilerToExtension =
   | { readonly type: 'ready' }
   /** Open the trace file (or the run file) this panel shows, in an editor. */
-  | { readonly type: 'openSource' };
+  | { readonly type: 'openSource' }
+  /** Open a Python source location recorded in the trace (with_stack), mapped into the workspace. */
+  | { readonly type: 'goToSource'; readonly file: string; readonly line: number };
 
 export interface ProfilerWebviewState {
   readonly source: ProfilerSource;
@@ -272,7 +274,7 @@ export function isProfilerWebviewState(x: unknown): x is ProfilerWebviewState {
 }
 
 export function isProfilerToExtension(x: unknown): x is ProfilerToExtension {
-  return isRecord(x) && (x.type === 'ready' || x.type === 'openSource');
+  return isRecord(x) && (x.type === 'ready' || x.type === 'openSource' || (x.type === 'goToSource' && str(x.file) && (x.file as string).length > 0 && Number.isInteger(x.line) && (x.line as number) > 0));
 }
 
 export function isProfilerToWebview(x: unknown): x is ProfilerToWebview {

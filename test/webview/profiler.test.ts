@@ -18,6 +18,7 @@ import { profileModel } from '../../src/runner/profile-model';
 import { bundles } from '../helpers/bundles';
 import { REPO, tmpDir } from '../helpers/fixtures';
 import { transformerModel } from '../helpers/models';
+import { withStackTrace } from '../helpers/traces';
 import { assertReadyHandshake, SHOTS, startWebviewHost, THEMES, type Harness, type Theme, type WebviewHost } from '../helpers/webview';
 import * as fs from 'node:fs';
 
@@ -227,6 +228,30 @@ test('the search box finds the slices whose names contain the text; Enter steps 
     const sel = await w.page.evaluate(() => [...(window as unknown as { __timeline: { selection: readonly number[] } }).__timeline.selection]);
     assert.equal(sel.length, 1);
     assert.ok(hta.strings[hta.slices.name[sel[0]!]!]!.toLowerCase().includes(text), 'the selected match has the text in its name');
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a slice inside recorded Python frames (with_stack) offers Go to source at the user’s own frame', async () => {
+  const file = path.join(tmpDir('profiler-stack'), 'with_stack.pt.trace.json');
+  fs.writeFileSync(file, JSON.stringify(withStackTrace()));
+  const p = await importTraceFile(file);
+  const w = await open();
+  try {
+    await show(w, message('with_stack', p));
+    await w.page.getByTestId('timeline-search').fill('aten::linear');
+    await w.page.getByTestId('timeline-search').press('Enter');
+    const go = w.page.getByTestId('go-to-source');
+    assert.match((await go.textContent()) ?? '', /Go to model\.py:12 \(forward\)/);
+    await go.click();
+    assert.deepEqual((await w.posted()).at(-1), { type: 'goToSource', file: '/home/u/proj/model.py', line: 12 });
+    // An operator without frames has no such button.
+    await w.page.getByTestId('timeline-search').fill('aten::empty');
+    await w.page.getByTestId('timeline-search').press('Enter');
+    assert.match((await w.page.getByTestId('selection-detail').textContent()) ?? '', /aten::empty/);
+    assert.equal(await go.count(), 0);
     assert.deepEqual(w.problems, []);
   } finally {
     await w.close();

@@ -6,6 +6,7 @@
  */
 import { formatBytes } from '../../../src/core/format';
 import { gpuBusy } from '../../../src/core/profile/analyses';
+import { sourceFramesOf, userFrame } from '../../../src/core/profile/source';
 import type { Profile } from '../../../src/core/profile/types';
 import type { ProfileRun, ProfilerSource, ProfilerToExtension, ProfilerView } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
@@ -318,8 +319,34 @@ export interface RenderedPanel {
   dispose(): void;
 }
 
+/**
+ * What is selected in the timeline, when it is one slice: its name, duration and where it starts,
+ * and "Go to source" when the trace recorded the Python frames around it (with_stack).
+ */
+function selectionDetail(profile: Profile, post: (m: ProfilerToExtension) => void): { element: HTMLElement; show(slices: readonly number[]): void } {
+  const element = h('div', { class: 'selection-detail muted small', 'aria-live': 'polite', data: { testid: 'selection-detail' } });
+  return {
+    element,
+    show(slices) {
+      if (slices.length !== 1) {
+        element.replaceChildren(slices.length ? `${slices.length.toLocaleString()} slices selected` : '');
+        return;
+      }
+      const i = slices[0]!;
+      const frame = userFrame(sourceFramesOf(profile, i));
+      const parts: (Node | string)[] = [h('strong', null, profile.strings[profile.slices.name[i]!]!), ` · ${formatUs(profile.slices.dur[i]!)} at ${formatUs(profile.slices.start[i]!)}`];
+      if (frame) {
+        const go = h('button', { class: 'button secondary', type: 'button', title: `${frame.file}:${frame.line}`, data: { testid: 'go-to-source' } }, icon('go-to-file'), `Go to ${frame.file.split(/[\\/]/).pop()}:${frame.line} (${frame.func})`);
+        go.addEventListener('click', () => post({ type: 'goToSource', file: frame.file, line: frame.line }));
+        parts.push(' ', go);
+      }
+      element.replaceChildren(...parts);
+    },
+  };
+}
+
 /** The timeline's search box: the match count, previous/next (Enter, Shift+Enter). */
-function searchBox(timeline: () => Timeline | undefined): HTMLElement {
+function searchBox(timeline: () => Timeline | undefined, onStep: (selection: readonly number[]) => void): HTMLElement {
   const input = h('input', { type: 'search', class: 'filter', placeholder: 'Search slices by name', 'aria-label': 'Search slices by name', data: { testid: 'timeline-search' } });
   const count = h('span', { class: 'muted small', 'aria-live': 'polite', data: { testid: 'timeline-matches' } });
   let matches = 0;
@@ -328,6 +355,7 @@ function searchBox(timeline: () => Timeline | undefined): HTMLElement {
     if (!t || matches === 0) return;
     const k = dir === 1 ? t.nextMatch() : t.prevMatch();
     count.textContent = `${k + 1} of ${matches.toLocaleString()}`;
+    onStep(t.selection);
   };
   input.addEventListener('input', () => {
     const text = input.value.trim();
@@ -358,19 +386,32 @@ export function renderPanel(
   const model = buildModel(profile);
   const timelineHost = h('div', { class: 'timeline-host', data: { testid: 'timeline' } });
   let timeline: Timeline | undefined;
-  const t = tables(model, (slices) => timeline?.select(slices), restore?.tab);
+  const detail = selectionDetail(profile, post);
+  const t = tables(
+    model,
+    (slices) => {
+      timeline?.select(slices);
+      detail.show(slices);
+    },
+    restore?.tab,
+  );
   const element = h(
     'main',
     { class: 'profiler', data: { testid: 'profiler', slices: profile.slices.count } },
     header(title, source, profile, run, post),
     findings(profile, run),
-    h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), searchBox(() => timeline), timelineHost),
+    h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), searchBox(() => timeline, (sel) => detail.show(sel)), timelineHost, detail.element),
     t.element,
   );
   return {
     element,
     mount() {
-      timeline = new Timeline(timelineHost, profile, { onSelectionChange: (slices) => t.markSlices(slices) });
+      timeline = new Timeline(timelineHost, profile, {
+        onSelectionChange: (slices) => {
+          t.markSlices(slices);
+          detail.show(slices);
+        },
+      });
       if (restore) timeline.setVisibleRange(restore.start, restore.end);
       (window as unknown as { __timeline?: Timeline }).__timeline = timeline;
     },

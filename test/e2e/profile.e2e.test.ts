@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { REPO } from '../helpers/fixtures';
+import { withStackTrace } from '../helpers/traces';
 import { listFiles, startWorkbench, STEP_MS, type Workbench } from '../helpers/workbench';
 
 const SETTINGS = {
@@ -304,6 +305,30 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       await f.getByTestId('tab-kernels').click();
       assert.ok((await f.locator('[data-testid="kernel-row"]').count()) > 10, 'the V100 trace’s kernels are listed');
       await wb.shot('profile-11-trace');
+    });
+  });
+
+  test('Go to source: a with_stack trace opens the workspace file at the recorded line', { timeout: 4 * 60_000 }, async () => {
+    await wb.step('go-to-source', async () => {
+      fs.mkdirSync(path.join(wb.workspace, 'proj'), { recursive: true });
+      fs.writeFileSync(path.join(wb.workspace, 'proj', 'model.py'), Array.from({ length: 20 }, (_, k) => (k === 11 ? '        return self.linear(x)  # line 12' : `# line ${k + 1}`)).join('\n') + '\n');
+      const trace = path.join(wb.workspace, 'with_stack.pt.trace.json');
+      fs.writeFileSync(trace, JSON.stringify(withStackTrace()));
+      await wb.runCommand('View: Close All Editors');
+      await wb.runCommand('Inference Lens: Open Trace…');
+      const input = wb.page.locator('.quick-input-widget input.input');
+      await wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'with_stack.pt.trace.json' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await input.fill(trace);
+      await wb.page.waitForFunction((want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want, trace, { timeout: STEP_MS });
+      await input.press('Enter');
+      const f = await profilerFrame((fr) => fr.getByTestId('timeline-search').count().then((n) => n > 0));
+      await f.getByTestId('timeline-search').fill('aten::linear');
+      await f.getByTestId('timeline-search').press('Enter');
+      await f.getByTestId('go-to-source').click();
+      // The recorded /home/u/proj/model.py is this workspace's proj/model.py: it opens at line 12.
+      await wb.page.locator('.tabs-container .tab').filter({ hasText: 'model.py' }).first().waitFor({ state: 'visible', timeout: STEP_MS });
+      await wb.page.locator('.statusbar').getByText(/Ln 12, Col 1/).first().waitFor({ state: 'visible', timeout: STEP_MS });
+      await wb.shot('profile-12-go-to-source');
     });
   });
 });

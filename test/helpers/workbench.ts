@@ -159,14 +159,31 @@ export async function startWorkbench(opts: { name: string; prepare: (workspace: 
     p.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
 
     const openPalette = async (title: string, timeoutMs = STEP_MS): Promise<Locator> => {
-      // The Chat view can hold keyboard focus: click the editor area first. A webview covers the editor
-      // body (it would take the click and the keys), so click the active tab when there is one.
-      const tab = p.locator('.tabs-container .tab.active');
-      if (await tab.count()) await tab.first().click();
-      else await p.locator('.part.editor').click({ position: { x: 200, y: 200 } });
-      await p.keyboard.press('Control+Shift+P');
+      // Keyboard focus decides where Ctrl+Shift+P goes: the Chat view or a webview (which covers the
+      // editor body and may keep the keys) can hold it. Focus the active tab or the editor area, then
+      // the Explorer's title if the palette still does not open.
       const input = p.locator('.quick-input-widget input.input');
-      await input.waitFor({ state: 'visible', timeout: STEP_MS });
+      const focusTargets = [
+        async () => {
+          const tab = p.locator('.tabs-container .tab.active');
+          if (await tab.count()) await tab.first().click();
+          else await p.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+        },
+        () => p.locator('.part.sidebar .composite.title').first().click(),
+        () => p.locator('.part.sidebar .composite.title').first().click(),
+      ];
+      for (let k = 0; ; k++) {
+        await focusTargets[k]!();
+        // F1 is the palette's other key, for the last try.
+        await p.keyboard.press(k === focusTargets.length - 1 ? 'F1' : 'Control+Shift+P');
+        const opened = await input.waitFor({ state: 'visible', timeout: k === focusTargets.length - 1 ? STEP_MS : 3_000 }).then(
+          async () => !(await input.evaluate((e) => e.closest('[inert]') !== null)),
+          () => false,
+        );
+        if (opened) break;
+        if (k === focusTargets.length - 1) throw new Error('the command palette did not open');
+        await p.keyboard.press('Escape');
+      }
       await input.fill(`>${title}`);
       const row = p.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: timeoutMs });

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { kernelTable, operatorTable, stepBreakdown } from '../../src/core/profile/analyses';
+import { kernelTable, memoryPeaks, operatorTable, stepBreakdown } from '../../src/core/profile/analyses';
 import { profileToJson } from '../../src/core/profile/json';
 import { SLICE_KINDS, sliceArgs, type Profile } from '../../src/core/profile/types';
 import { importTraceFile } from '../../src/core/trace';
@@ -123,7 +123,18 @@ test('a PyTorch trace: header facts, operators, kernels and steps as the core an
     );
     await w.page.screenshot({ path: path.join(SHOTS, 'profiler-kineto-steps-dark.png'), fullPage: true });
     await w.page.getByTestId('tab-memory').click();
-    assert.ok((await w.page.locator('[data-testid="memory-row"]').count()) >= 1, 'memory peaks per device');
+    await w.page.getByTestId('memory-view').waitFor();
+    assert.equal(await w.page.locator('[data-testid="memory-chart"]').count(), memoryPeaks(kineto).length, 'a memory chart per device');
+    await w.page.screenshot({ path: path.join(SHOTS, 'profiler-kineto-memory-dark.png'), fullPage: true });
+    // Clicking a chart's peak centers the timeline on the moment it selected (the memory view's own tests check which).
+    const c = w.page.locator('[data-testid="memory-chart"]').first();
+    const over = (await c.locator('.u-over').boundingBox())!;
+    await w.page.mouse.click(over.x + Number(await c.getAttribute('data-peak-x')), over.y + Number(await c.getAttribute('data-peak-y')));
+    const at = Number(await c.getAttribute('data-selected-us'));
+    assert.ok(Number.isFinite(at), 'the click selected a time');
+    const range = await w.page.evaluate(() => (window as unknown as { __timeline: { visibleRange: { start: number; end: number } } }).__timeline.visibleRange);
+    assert.ok(Math.abs((range.start + range.end) / 2 - at) < 1e-3 * (range.end - range.start), `the timeline is centered on ${at} µs (${range.start}…${range.end})`);
+    assert.ok(range.end - range.start <= kineto.duration / 10 + 1e-6, 'zoomed in to a tenth of the trace');
     assert.deepEqual(w.problems, []);
   } finally {
     await w.close();

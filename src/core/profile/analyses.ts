@@ -303,6 +303,27 @@ export function memoryCurve(p: Profile, device: number): MemoryCurve {
   return { device: p.memoryDevices[device]!, ts, allocated, samples: Uint32Array.from(samples) };
 }
 
+/** What a memory sample is charged to when it happened outside every operator. */
+export const OUTSIDE_ANY_OPERATOR = '(outside any operator)';
+
+/**
+ * The operator memory sample `i` is charged to: the innermost operator (`cpu_op`, or an ONNX
+ * Runtime node) around the sample's time on its thread, as the plugin's memory view charges it.
+ */
+function allocatingOperator(p: Profile, i: number): string {
+  const t = p.memory.track[i]!;
+  const s = t >= 0 ? sliceAt(p.slices.start, p.slices.dur, p.slices.parent, p.tracks[t]!, p.memory.ts[i]!) : -1;
+  const o = s >= 0 ? enclosing(p, s, (kd) => kd === CPU_OP || kd === ORT_NODE) : -1;
+  return o >= 0 ? p.strings[p.slices.name[o]!]! : OUTSIDE_ANY_OPERATOR;
+}
+
+/** Index (into the curve) of the first sample where the curve is highest; 0 for an empty curve. */
+function peakIndex(c: MemoryCurve): number {
+  let peak = 0;
+  for (let k = 1; k < c.allocated.length; k++) if (c.allocated[k]! > c.allocated[peak]!) peak = k;
+  return peak;
+}
+
 export interface MemoryPeak {
   readonly device: string;
   readonly samples: number;
@@ -323,8 +344,7 @@ export interface MemoryPeak {
 export function memoryPeaks(p: Profile, top = 5): MemoryPeak[] {
   return p.memoryDevices.map((dev, d) => {
     const c = memoryCurve(p, d);
-    let peak = 0;
-    for (let k = 1; k < c.allocated.length; k++) if (c.allocated[k]! > c.allocated[peak]!) peak = k;
+    const peak = peakIndex(c);
     const byOp = new Map<string, number>();
     let allocations = 0;
     let frees = 0;
@@ -336,10 +356,7 @@ export function memoryPeaks(p: Profile, top = 5): MemoryPeak[] {
       else if (bytes < 0) frees++;
       if (!Number.isNaN(p.memory.totalAllocated[i]!)) fromTotals = true;
       if (k > peak) continue;
-      const t = p.memory.track[i]!;
-      const s = t >= 0 ? sliceAt(p.slices.start, p.slices.dur, p.slices.parent, p.tracks[t]!, p.memory.ts[i]!) : -1;
-      const o = s >= 0 ? enclosing(p, s, (kd) => kd === CPU_OP || kd === ORT_NODE) : -1;
-      const label = o >= 0 ? p.strings[p.slices.name[o]!]! : '(outside any operator)';
+      const label = allocatingOperator(p, i);
       byOp.set(label, (byOp.get(label) ?? 0) + bytes);
     }
     return {
@@ -357,6 +374,86 @@ export function memoryPeaks(p: Profile, top = 5): MemoryPeak[] {
         .map(([name, bytes]) => ({ name, bytes })),
     };
   });
+}
+
+export interface LiveAtPeakRow {
+  /** The allocating operator (see `memoryPeaks`), or `OUTSIDE_ANY_OPERATOR`. */
+  readonly name: string;
+  /** Bytes of its allocations live at the peak (method `address`), or its net bytes up to the peak (`net`). */
+  readonly bytes: number;
+  /** How many allocations: live at the peak (`address`), or made up to the peak (`net`). */
+  readonly allocations: number;
+}
+
+export interface LiveAtPeak {
+  readonly device: string;
+  /** As `memoryPeaks`: the curve's first highest point. */
+  readonly peakBytes: number;
+  readonly peakTimeUs: number;
+  /** Index into the memory columns of the sample at the peak; -1 when the device has no samples. */
+  readonly peakSample: number;
+  /**
+   * `address`: every sample up to the peak has an address, so the allocations still live at the
+   * peak are known exactly (an allocation is live unless a free of its address follows it, up to
+   * and including the peak sample). `net`: the trace records no addresses (PyTorch before 1.10);
+   * each operator's allocations minus its frees up to the peak, as `memoryPeaks`' topAllocators.
+   */
+  readonly method: 'address' | 'net';
+  /** Largest first (then by name); only operators with a positive amount. */
+  readonly rows: readonly LiveAtPeakRow[];
+  /** Sum of the rows' bytes. */
+  readonly liveBytes: number;
+}
+
+/** What makes up the memory peak of device `device` (an index into `p.memoryDevices`), grouped by allocating operator. */
+export function liveAtPeak(p: Profile, device: number): LiveAtPeak {
+  const c = memoryCurve(p, device);
+  const m = p.memory;
+  const n = c.samples.length;
+  const peak = peakIndex(c);
+  const upTo = n ? peak + 1 : 0;
+  let addressed = upTo > 0;
+  for (let k = 0; k < upTo && addressed; k++) if (Number.isNaN(m.addr[c.samples[k]!]!)) addressed = false;
+  const byOp = new Map<string, { bytes: number; allocations: number }>();
+  const charge = (i: number, bytes: number, allocations: number): void => {
+    const name = allocatingOperator(p, i);
+    const r = byOp.get(name);
+    if (r) {
+      r.bytes += bytes;
+      r.allocations += allocations;
+    } else byOp.set(name, { bytes, allocations });
+  };
+  if (addressed) {
+    // Address → the live allocation there. A second allocation at a live address replaces the first
+    // (its free was not recorded); a free of an address never allocated in the trace is ignored.
+    const live = new Map<number, number>();
+    for (let k = 0; k < upTo; k++) {
+      const i = c.samples[k]!;
+      const b = m.bytes[i]!;
+      if (b > 0) live.set(m.addr[i]!, i);
+      else if (b < 0) live.delete(m.addr[i]!);
+    }
+    for (const i of live.values()) charge(i, m.bytes[i]!, 1);
+  } else {
+    for (let k = 0; k < upTo; k++) {
+      const i = c.samples[k]!;
+      const b = m.bytes[i]!;
+      if (b !== 0) charge(i, b, b > 0 ? 1 : 0);
+    }
+  }
+  const rows = [...byOp]
+    .filter(([, r]) => r.bytes > 0)
+    .map(([name, r]) => ({ name, bytes: r.bytes, allocations: r.allocations }))
+    .sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    device: p.memoryDevices[device]!.name,
+    peakBytes: n ? c.allocated[peak]! : 0,
+    peakTimeUs: n ? c.ts[peak]! : 0,
+    peakSample: n ? c.samples[peak]! : -1,
+    method: addressed ? 'address' : 'net',
+    rows,
+    liveBytes: rows.reduce((s, r) => s + r.bytes, 0),
+  };
 }
 
 export interface StepRow {

@@ -1,9 +1,9 @@
 /**
  * What the profiler panel's tables show, computed from one Profile in the webview: the analyses of
- * src/core/profile (operators, kernels, steps, memory peaks) plus, for linking tables and the
+ * src/core/profile (operators, kernels, steps) plus, for linking tables and the
  * timeline, which slices each row stands for. Pure: no DOM.
  */
-import { kernelTable, memoryPeaks, operatorTable, stepBreakdown, type DurationStats, type MemoryPeak, type OperatorRow, type StepRow } from '../../../src/core/profile/analyses';
+import { kernelTable, operatorTable, stepBreakdown, type DurationStats, type OperatorRow, type StepRow } from '../../../src/core/profile/analyses';
 import { SLICE_KINDS, type Profile } from '../../../src/core/profile/types';
 
 const CPU_OP = SLICE_KINDS.indexOf('cpu_op');
@@ -35,7 +35,6 @@ export interface PanelModel {
   readonly shapes: readonly ShapeRow[];
   readonly kernels: readonly DurationStats[];
   readonly steps: readonly (StepRow & { readonly slice: number })[];
-  readonly memory: readonly MemoryPeak[];
   /** Row key → the slices it stands for, per table. */
   readonly slicesOf: {
     readonly operator: ReadonlyMap<string, readonly number[]>;
@@ -119,7 +118,6 @@ export function buildModel(p: Profile): PanelModel {
     shapes,
     kernels: kernelTable(p),
     steps,
-    memory: memoryPeaks(p),
     slicesOf: { operator, node, shape, kernel },
     operatorOf: (slice) => opKey.get(slice),
   };

@@ -10,8 +10,9 @@ import { sourceFramesOf, userFrame } from '../../../src/core/profile/source';
 import type { Profile } from '../../../src/core/profile/types';
 import type { ProfileRun, ProfilerSource, ProfilerToExtension, ProfilerView } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
-import { dataTable, type Column, type DataTable } from '../shared/table';
+import { dataTable, type Column } from '../shared/table';
 import { Timeline } from '../timeline/timeline';
+import { renderMemory, type MemoryView } from './memory';
 import { buildModel, shapeKey, type NodeRow, type PanelModel, type ShapeRow } from './model';
 
 /** Durations in µs with a unit that keeps about three significant digits. */
@@ -103,7 +104,7 @@ function devicesByName(profile: Profile): [string, number][] {
 interface Tab {
   readonly id: string;
   readonly label: string;
-  readonly table: DataTable;
+  readonly element: HTMLElement;
 }
 
 function tabs(list: readonly Tab[], initial: string | undefined): { element: HTMLElement; current(): string } {
@@ -112,7 +113,7 @@ function tabs(list: readonly Tab[], initial: string | undefined): { element: HTM
   let current = '';
   const buttons = list.map((t, k) => {
     const b = h('button', { class: 'tab', role: 'tab', type: 'button', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, data: { testid: `tab-${t.id}` } }, t.label);
-    const panel = h('div', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}` }, t.table.element);
+    const panel = h('div', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}` }, t.element);
     const choose = (): void => {
       buttons.forEach((x, j) => {
         x.setAttribute('aria-selected', String(j === k));
@@ -138,7 +139,7 @@ function tabs(list: readonly Tab[], initial: string | undefined): { element: HTM
 
 const share = (total: number) => (v: number) => (total > 0 ? v / total : 0);
 
-function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => void, initialTab: string | undefined): { element: HTMLElement; tab(): string; markSlices(slices: readonly number[]): void } {
+function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => void, initialTab: string | undefined, memory: MemoryView | undefined): { element: HTMLElement; tab(): string; markSlices(slices: readonly number[]): void } {
   const hostSelf = share(model.operators.reduce((s, r) => s + r.hostSelfUs, 0));
   const deviceSelf = share(model.operators.reduce((s, r) => s + r.deviceSelfUs, 0));
   const hasDevice = model.operators.some((r) => r.deviceSelfUs > 0);
@@ -168,13 +169,13 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
     onSelect: (r) => selectSlices(model.slicesOf.operator.get(r.name) ?? []),
     limit: 500,
   });
-  list.push({ id: 'operators', label: `Operators (${model.operators.length})`, table: operators });
+  list.push({ id: 'operators', label: `Operators (${model.operators.length})`, element: operators.element });
   if (model.nodes.length) {
     const total = share(model.nodes.reduce((s, r) => s + r.totalUs, 0));
     list.push({
       id: 'nodes',
       label: `Nodes (${model.nodes.length})`,
-      table: dataTable<NodeRow>({
+      element: dataTable<NodeRow>({
         testId: 'nodes',
         rowTestId: 'node-row',
         columns: [
@@ -191,7 +192,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
         filterPlaceholder: 'Filter nodes',
         onSelect: (r) => selectSlices(model.slicesOf.node.get(r.node) ?? []),
         limit: 500,
-      }),
+      }).element,
     });
   }
   if (model.shapes.some((r) => r.shapes)) {
@@ -199,7 +200,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
     list.push({
       id: 'shapes',
       label: 'By input shape',
-      table: dataTable<ShapeRow>({
+      element: dataTable<ShapeRow>({
         testId: 'shapes',
         rowTestId: 'shape-row',
         columns: [
@@ -215,7 +216,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
         filterPlaceholder: 'Filter operators or shapes',
         onSelect: (r) => selectSlices(model.slicesOf.shape.get(shapeKey(r)) ?? []),
         limit: 500,
-      }),
+      }).element,
     });
   }
   if (model.kernels.length) {
@@ -224,7 +225,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
     list.push({
       id: 'kernels',
       label: `Kernels (${model.kernels.length})`,
-      table: dataTable<K>({
+      element: dataTable<K>({
         testId: 'kernels',
         rowTestId: 'kernel-row',
         columns: [
@@ -241,7 +242,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
         filterPlaceholder: 'Filter kernels',
         onSelect: (r) => selectSlices(model.slicesOf.kernel.get(r.name) ?? []),
         limit: 500,
-      }),
+      }).element,
     });
   }
   if (model.steps.length) {
@@ -250,7 +251,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
     list.push({
       id: 'steps',
       label: `Steps (${model.steps.length})`,
-      table: dataTable<S>({
+      element: dataTable<S>({
         testId: 'steps',
         rowTestId: 'step-row',
         columns: [
@@ -270,31 +271,10 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
         filterPlaceholder: 'Filter steps',
         onSelect: (r) => selectSlices(r.slice >= 0 ? [r.slice] : []),
         caption: 'Each instant of a step counted once, for the first of kernel, memcpy, memset, runtime, data loading, CPU that runs then (the TensorBoard plugin’s priority); the rest is idle.',
-      }),
+      }).element,
     });
   }
-  if (model.memory.length) {
-    type M = PanelModel['memory'][number];
-    list.push({
-      id: 'memory',
-      label: 'Memory peaks',
-      table: dataTable<M>({
-        testId: 'memory',
-        rowTestId: 'memory-row',
-        columns: [
-          { key: 'device', label: 'Device', value: (r) => r.device },
-          { key: 'peak', label: 'Peak allocated', numeric: true, value: (r) => r.peakBytes, render: (r) => formatBytes(r.peakBytes) },
-          { key: 'at', label: 'At', numeric: true, value: (r) => r.peakTimeUs, render: (r) => formatUs(r.peakTimeUs) },
-          { key: 'allocs', label: 'Allocations', numeric: true, value: (r) => r.allocations },
-          { key: 'top', label: 'Largest allocators up to the peak', value: (r) => r.topAllocators.map((a) => `${a.name} ${formatBytes(a.bytes)}`).join(', ') },
-        ],
-        rows: model.memory,
-        rowKey: (r) => r.device,
-        sort: { key: 'peak', descending: true },
-        filterPlaceholder: 'Filter devices',
-      }),
-    });
-  }
+  if (memory) list.push({ id: 'memory', label: 'Memory', element: memory.element });
   const t = tabs(list, initialTab);
   return {
     element: t.element,
@@ -387,6 +367,16 @@ export function renderPanel(
   const timelineHost = h('div', { class: 'timeline-host', data: { testid: 'timeline' } });
   let timeline: Timeline | undefined;
   const detail = selectionDetail(profile, post);
+  // Clicking a memory chart centers the timeline on that moment: at the zoom in use, or at a tenth of
+  // the trace when the whole trace is in view (it could not move otherwise).
+  const memory = renderMemory(profile, run, {
+    onSelectTime: (tUs) => {
+      if (!timeline) return;
+      const r = timeline.visibleRange;
+      const span = Math.min(r.end - r.start, Math.max(profile.duration / 10, 1));
+      timeline.setVisibleRange(tUs - span / 2, tUs + span / 2);
+    },
+  });
   const t = tables(
     model,
     (slices) => {
@@ -394,6 +384,7 @@ export function renderPanel(
       detail.show(slices);
     },
     restore?.tab,
+    memory,
   );
   const element = h(
     'main',
@@ -414,6 +405,7 @@ export function renderPanel(
       });
       if (restore) timeline.setVisibleRange(restore.start, restore.end);
       (window as unknown as { __timeline?: Timeline }).__timeline = timeline;
+      memory?.mount();
     },
     view() {
       if (!timeline) return undefined;
@@ -422,6 +414,7 @@ export function renderPanel(
     },
     dispose() {
       timeline?.dispose();
+      memory?.dispose();
     },
   };
 }

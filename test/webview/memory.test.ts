@@ -21,10 +21,8 @@ import { profileToJson } from '../../src/core/profile/json';
 import { SLICE_KINDS, type Profile } from '../../src/core/profile/types';
 import { importTraceFile } from '../../src/core/trace';
 import type { ProfileRun } from '../../src/protocol/messages';
-import { profileModel } from '../../src/runner/profile-model';
-import { bundles } from '../helpers/bundles';
-import { REPO, tmpDir } from '../helpers/fixtures';
-import { transformerModel } from '../helpers/models';
+import { REPO } from '../helpers/fixtures';
+import { profiledEncoder, type EncoderRun } from '../helpers/ort-runs';
 import { applyTheme, launchChromium, servePage, SHOTS, THEMES, type Theme } from '../helpers/webview';
 
 const TRACES = path.join(REPO, '..', 'shared', 'fixtures', 'traces');
@@ -36,7 +34,7 @@ let server: { origin: string; close(): Promise<void> };
 let kineto: Profile;
 let derived: Profile;
 let hta: Profile;
-let ort: { profile: Profile; run: ProfileRun };
+let ort: EncoderRun;
 
 // ---------------------------------------------------------------- independent expectations
 
@@ -271,26 +269,8 @@ async function assertDevices(page: Page, p: Profile, byAddress: boolean): Promis
 before(async () => {
   [kineto, hta] = await Promise.all([importTraceFile(path.join(TRACES, 'kineto-resnet50-v100-memory.pt.trace.json.gz')), importTraceFile(path.join(TRACES, 'hta-training-v100.pt.trace.json.gz'))]);
   derived = withAddresses(kineto);
-  const { worker } = await bundles();
-  const dir = tmpDir('memory-webview');
-  const model = path.join(dir, 'encoder.onnx');
-  fs.writeFileSync(model, transformerModel({ layers: 2, hidden: 128, ffn: 512 }).model);
   // Enough timed runs that the worker's 20 ms RSS sampler fires several times.
-  const r = await profileModel(
-    {
-      modelPath: model,
-      ep: 'cpu',
-      allowCpuFallback: false,
-      session: { graphOptimizationLevel: 'all', enableCpuMemArena: true, intraOpNumThreads: 1 },
-      dims: { batch: 1, sequence: 64 },
-      warmupRuns: 1,
-      timedRuns: 300,
-      profiledRuns: 3,
-      decode: 'off',
-    },
-    { workerPath: worker, outDir: path.join(dir, 'runs') },
-  );
-  ort = { profile: await importTraceFile(path.join(dir, 'runs', r.run.ortProfile!)), run: r.run };
+  ort = await profiledEncoder({ hidden: 128, ffn: 512, sequence: 64, timedRuns: 300, profiledRuns: 3 });
 
   fs.mkdirSync(OUT, { recursive: true });
   fs.mkdirSync(SHOTS, { recursive: true });

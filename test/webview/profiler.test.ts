@@ -14,10 +14,8 @@ import { profileToJson } from '../../src/core/profile/json';
 import { SLICE_KINDS, sliceArgs, type Profile } from '../../src/core/profile/types';
 import { importTraceFile } from '../../src/core/trace';
 import type { ProfileRun, ProfilerToWebview } from '../../src/protocol/messages';
-import { profileModel } from '../../src/runner/profile-model';
-import { bundles } from '../helpers/bundles';
 import { REPO, tmpDir } from '../helpers/fixtures';
-import { transformerModel } from '../helpers/models';
+import { profiledEncoder, type EncoderRun } from '../helpers/ort-runs';
 import { withStackTrace } from '../helpers/traces';
 import { assertReadyHandshake, SHOTS, startWebviewHost, THEMES, type Harness, type Theme, type WebviewHost } from '../helpers/webview';
 import * as fs from 'node:fs';
@@ -27,7 +25,7 @@ const TRACES = path.join(REPO, '..', 'shared', 'fixtures', 'traces');
 let host: WebviewHost;
 let kineto: Profile;
 let hta: Profile;
-let ort: { profile: Profile; run: ProfileRun; runFilePath: string };
+let ort: EncoderRun;
 
 const open = (theme: Theme = THEMES.dark): Promise<Harness> => host.open(theme, { width: 1200, height: 1000 });
 
@@ -67,25 +65,7 @@ before(async () => {
     importTraceFile(path.join(TRACES, 'kineto-resnet50-v100-memory.pt.trace.json.gz')),
     importTraceFile(path.join(TRACES, 'hta-training-v100.pt.trace.json.gz')),
   ]);
-  const { worker } = await bundles();
-  const dir = tmpDir('profiler-webview');
-  const model = path.join(dir, 'encoder.onnx');
-  fs.writeFileSync(model, transformerModel({ layers: 2, hidden: 64, ffn: 256 }).model);
-  const r = await profileModel(
-    {
-      modelPath: model,
-      ep: 'cpu',
-      allowCpuFallback: false,
-      session: { graphOptimizationLevel: 'all', enableCpuMemArena: true, intraOpNumThreads: 1 },
-      dims: { batch: 1, sequence: 16 },
-      warmupRuns: 1,
-      timedRuns: 5,
-      profiledRuns: 3,
-      decode: 'off',
-    },
-    { workerPath: worker, outDir: path.join(dir, 'runs') },
-  );
-  ort = { profile: await importTraceFile(path.join(dir, 'runs', r.run.ortProfile!)), run: r.run, runFilePath: r.runFilePath };
+  ort = await profiledEncoder({ hidden: 64, ffn: 256, sequence: 16, timedRuns: 5, profiledRuns: 3 });
   host = await startWebviewHost('profiler');
 });
 

@@ -18,6 +18,7 @@
  * changes. Strict-CSP safe: uPlot only sets style properties from script; its stylesheet is bundled
  * (memory.css imports it).
  */
+import { cssColorParser, type Rgb } from '../timeline/theme';
 import uPlot from 'uplot';
 import { formatBytes, formatCount } from '../../../src/core/format';
 import { liveAtPeak, memoryCurve, type LiveAtPeakRow } from '../../../src/core/profile/analyses';
@@ -234,23 +235,7 @@ interface Palette {
   readonly hc: boolean;
 }
 
-type Rgba = readonly [number, number, number, number];
-
-function colorParser(): (css: string, fallback: Rgba) => Rgba {
-  const ctx = document.createElement('canvas').getContext('2d');
-  return (css, fallback) => {
-    if (!ctx || !css) return fallback;
-    ctx.fillStyle = '#010203';
-    ctx.fillStyle = css;
-    const v = String(ctx.fillStyle);
-    if (v === '#010203' && css.trim().toLowerCase() !== '#010203') return fallback;
-    let m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(v);
-    if (m) return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16), 1];
-    m = /^rgba?\(\s*([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\s*\)$/.exec(v);
-    if (m) return [+m[1]!, +m[2]!, +m[3]!, m[4] === undefined ? 1 : +m[4]];
-    return fallback;
-  };
-}
+type Rgba = Rgb;
 
 const rgba = ([r, g, b]: Rgba, a = 1): string => `rgba(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)}, ${a})`;
 
@@ -260,7 +245,7 @@ function readPalette(el: Element): Palette {
   const body = document.body.classList;
   const hc = body.contains('vscode-high-contrast') || body.contains('vscode-high-contrast-light');
   const dark = body.contains('vscode-dark') || (body.contains('vscode-high-contrast') && !body.contains('vscode-high-contrast-light'));
-  const parse = colorParser();
+  const parse = cssColorParser();
   const fg = parse(v('--vscode-foreground'), dark ? [204, 204, 204, 1] : [59, 59, 59, 1]);
   const bg = parse(v('--vscode-editor-background'), dark ? [31, 31, 31, 1] : [255, 255, 255, 1]);
   const blue = parse(v('--vscode-charts-blue'), dark ? [55, 148, 255, 1] : [26, 133, 255, 1]);

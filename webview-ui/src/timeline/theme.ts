@@ -50,7 +50,8 @@ export function themeKindOf(body: Element): ThemeKind {
   return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
 }
 
-type Rgb = readonly [number, number, number, number];
+/** Red, green, blue (0–255) and alpha (0–1). */
+export type Rgb = readonly [number, number, number, number];
 
 function hslToRgb(h: number, s: number, l: number): Rgb {
   const a = s * Math.min(l, 1 - l);
@@ -78,7 +79,7 @@ const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] 
  * Parses any CSS color the browser accepts (`#abc`, `#aabbccdd`, `rgb()`, names) through a canvas
  * context, which normalizes `fillStyle` to `#rrggbb` or `rgba(r, g, b, a)`.
  */
-function parser(): (css: string, fallback: Rgb) => Rgb {
+export function cssColorParser(): (css: string, fallback: Rgb) => Rgb {
   const ctx = document.createElement('canvas').getContext('2d');
   return (css, fallback) => {
     if (!ctx || !css) return fallback;
@@ -102,7 +103,7 @@ export function readTheme(el: Element): TimelineTheme {
   const kind = themeKindOf(document.body);
   const dark = kind === 'dark' || kind === 'hc-dark';
   const hc = kind === 'hc-dark' || kind === 'hc-light';
-  const parse = parser();
+  const parse = cssColorParser();
 
   const bg = parse(v('--vscode-editor-background'), dark ? [30, 30, 30, 1] : [255, 255, 255, 1]);
   const fg = parse(v('--vscode-foreground'), dark ? [204, 204, 204, 1] : [59, 59, 59, 1]);

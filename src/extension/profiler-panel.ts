@@ -76,6 +76,9 @@ class ProfilerPanel {
   /** The import, started once when the webview first asks; shared by later handshakes (the webview reloads when shown again). */
   private loading: Promise<Loaded | undefined> | undefined;
   private readonly abort = new AbortController();
+  private disposed = false;
+  /** Why loading failed, re-sent when the webview asks again (it reloads when shown). */
+  private failure: Extract<ProfilerToWebview, { type: 'error' }> | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -91,11 +94,12 @@ class ProfilerPanel {
     this.disposables.push(
       webview.onDidReceiveMessage((message: unknown) => {
         if (!isProfilerToExtension(message)) return;
-        if (message.type === 'ready') void this.send();
+        if (message.type === 'ready') this.send().catch((e: unknown) => this.log.error(`Profiler panel (${keyOf(this.source)}): could not send the profile:`, e));
         else if (message.type === 'openSource') void this.openSource();
         else void goToSource(message.file, message.line, this.log);
       }),
       panel.onDidDispose(() => {
+        this.disposed = true;
         this.abort.abort();
         onDispose();
         for (const d of this.disposables) d.dispose();
@@ -103,23 +107,24 @@ class ProfilerPanel {
     );
   }
 
-  private post(message: ProfilerToWebview): Thenable<boolean> {
-    return this.panel.webview.postMessage(message);
+  /** Posts to the webview unless the panel is gone (an import may finish after the user closed it). */
+  private async post(message: ProfilerToWebview): Promise<void> {
+    if (this.disposed) return;
+    await this.panel.webview.postMessage(message);
   }
 
   private async send(): Promise<void> {
     this.loading ??= this.load().catch((e: unknown) => {
       const cancelled = isTraceError(e) && e.code === 'cancelled';
       if (!cancelled) this.log.error(`Profiler panel (${keyOf(this.source)}):`, e);
-      void this.post(
-        cancelled
-          ? { type: 'error', message: 'The import was cancelled.', hint: 'Close this panel, or open the trace again.' }
-          : { type: 'error', message: e instanceof Error ? e.message : String(e), hint: hintOf(e) },
-      );
+      this.failure = cancelled
+        ? { type: 'error', message: 'The import was cancelled.', hint: 'Close this panel, or open the trace again.' }
+        : { type: 'error', message: e instanceof Error ? e.message : String(e), hint: hintOf(e) };
       return undefined;
     });
     const loaded = await this.loading;
-    if (loaded) await this.post({ type: 'profile', title: loaded.title, source: this.source, profile: loaded.profile, ...(loaded.run ? { run: loaded.run } : {}) });
+    if (this.failure) await this.post(this.failure);
+    else if (loaded) await this.post({ type: 'profile', title: loaded.title, source: this.source, profile: loaded.profile, ...(loaded.run ? { run: loaded.run } : {}) });
   }
 
   private async load(): Promise<Loaded> {
@@ -219,6 +224,7 @@ export async function openTraceCommand(panels: ProfilerPanels, clicked?: unknown
       canSelectMany: false,
       filters: { 'Trace JSON': ['json', 'gz'] },
       openLabel: 'Open Trace',
+      ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
     });
     target = chosen?.[0];
   }

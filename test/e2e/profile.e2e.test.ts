@@ -308,11 +308,11 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
     });
   });
 
-  test('Go to source: a with_stack trace opens the workspace file at the recorded line', { timeout: 4 * 60_000 }, async () => {
+  test('Go to source: a with_stack trace opens the workspace file at the recorded line; a truncated trace says so', { timeout: 4 * 60_000 }, async () => {
+    const trace = path.join(wb.workspace, 'with_stack.pt.trace.json');
     await wb.step('go-to-source', async () => {
       fs.mkdirSync(path.join(wb.workspace, 'proj'), { recursive: true });
       fs.writeFileSync(path.join(wb.workspace, 'proj', 'model.py'), Array.from({ length: 20 }, (_, k) => (k === 11 ? '        return self.linear(x)  # line 12' : `# line ${k + 1}`)).join('\n') + '\n');
-      const trace = path.join(wb.workspace, 'with_stack.pt.trace.json');
       fs.writeFileSync(trace, JSON.stringify(withStackTrace()));
       await wb.runCommand('View: Close All Editors');
       await wb.runCommand('Inference Lens: Open Trace…');
@@ -329,6 +329,23 @@ describe('e2e: Profile Model… in a real VS Code (code-server)', { timeout: 15 
       await wb.page.locator('.tabs-container .tab').filter({ hasText: 'model.py' }).first().waitFor({ state: 'visible', timeout: STEP_MS });
       await wb.page.locator('.statusbar').getByText(/Ln 12, Col 1/).first().waitFor({ state: 'visible', timeout: STEP_MS });
       await wb.shot('profile-12-go-to-source');
+    });
+    await wb.step('truncated-trace', async () => {
+      // A trace cut short (the profiler was still writing): the panel says so and what to do.
+      const whole = fs.readFileSync(trace);
+      const broken = path.join(wb.workspace, 'broken.pt.trace.json');
+      fs.writeFileSync(broken, whole.subarray(0, Math.floor(whole.length / 2)));
+      await wb.runCommand('Inference Lens: Open Trace…');
+      const input = wb.page.locator('.quick-input-widget input.input');
+      await wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'broken.pt.trace.json' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await input.fill(broken);
+      await wb.page.waitForFunction((want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want, broken, { timeout: STEP_MS });
+      await input.press('Enter');
+      const box = await wb.webviewFrame('the error of the truncated trace', async (f) => (await f.locator('[data-testid="error"]').count()) > 0);
+      const text = (await box.locator('[data-testid="error"]').textContent()) ?? '';
+      assert.match(text, /ends early/);
+      assert.match(text, /Let the profiler finish writing/);
+      await wb.shot('profile-13-truncated-trace');
     });
   });
 });

@@ -4,7 +4,7 @@
  * 2 bad usage or bad input (one line on stderr, no stack trace).
  */
 import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
-import { formatBytes, formatCount } from '../core/format';
+import { formatBytes, formatCount, formatDuration } from '../core/format';
 import * as path from 'node:path';
 import { CliUsageError, profileCommand, providersCommand } from './profile-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
@@ -189,12 +189,6 @@ export function renderSummary(s: ModelSummary): string {
   return lines.join('\n') + '\n';
 }
 
-/** µs as a readable duration. */
-function formatUs(us: number): string {
-  const a = Math.abs(us);
-  return a >= 1e6 ? `${(us / 1e6).toFixed(2)} s` : a >= 1e3 ? `${(us / 1e3).toFixed(2)} ms` : `${us.toFixed(1)} µs`;
-}
-
 function clip(s: string, n = 70): string {
   return s.length > n ? `${s.slice(0, n - 3)}...` : s;
 }
@@ -202,7 +196,7 @@ function clip(s: string, n = 70): string {
 export function renderTraceSummary(s: TraceSummary): string {
   const lines: string[] = [];
   const name = s.file ? s.file.split(/[\\/]/).pop()! : 'trace';
-  lines.push(`${name}  (${s.format}, ${formatBytes(s.jsonBytes)} of JSON, ${formatCount(s.eventCount)} events, ${formatUs(s.durationUs)})`);
+  lines.push(`${name}  (${s.format}, ${formatBytes(s.jsonBytes)} of JSON, ${formatCount(s.eventCount)} events, ${formatDuration(s.durationUs)})`);
   for (const d of s.devices) {
     lines.push(`  GPU ${d.id}: ${d.name}${d.computeCapability ? ` · compute ${d.computeCapability}` : ''}${d.smCount ? ` · ${d.smCount} SMs` : ''}${d.totalGlobalMem ? ` · ${formatBytes(d.totalGlobalMem)}` : ''}`);
   }
@@ -213,8 +207,8 @@ export function renderTraceSummary(s: TraceSummary): string {
     lines.push('');
     lines.push('GPU busy / idle (kernels, memcpy, memset; overlaps counted once)');
     const rows = [
-      ...s.gpu.devices.map((d) => [`GPU ${d.device}`, `busy ${formatUs(d.busyUs)}`, `idle ${formatUs(d.idleUs)}`, `${(d.utilization * 100).toFixed(1)}% of ${formatUs(d.spanUs)}`]),
-      ...s.gpu.streams.map((t) => [`  ${t.name}`, `busy ${formatUs(t.busyUs)}`, `idle ${formatUs(t.idleUs)}`, `${formatCount(t.activities)} activities`]),
+      ...s.gpu.devices.map((d) => [`GPU ${d.device}`, `busy ${formatDuration(d.busyUs)}`, `idle ${formatDuration(d.idleUs)}`, `${(d.utilization * 100).toFixed(1)}% of ${formatDuration(d.spanUs)}`]),
+      ...s.gpu.streams.map((t) => [`  ${t.name}`, `busy ${formatDuration(t.busyUs)}`, `idle ${formatDuration(t.idleUs)}`, `${formatCount(t.activities)} activities`]),
     ];
     lines.push(table(rows).trimEnd());
     const a = s.attribution;
@@ -226,7 +220,7 @@ export function renderTraceSummary(s: TraceSummary): string {
     lines.push(
       table([
         ['operator', 'calls', 'host total', 'host self', 'device self'],
-        ...s.topOperators.map((o) => [clip(o.name), formatCount(o.calls), formatUs(o.hostTotalUs), formatUs(o.hostSelfUs), formatUs(o.deviceSelfUs)]),
+        ...s.topOperators.map((o) => [clip(o.name), formatCount(o.calls), formatDuration(o.hostTotalUs), formatDuration(o.hostSelfUs), formatDuration(o.deviceSelfUs)]),
       ]).trimEnd(),
     );
   }
@@ -236,7 +230,7 @@ export function renderTraceSummary(s: TraceSummary): string {
     lines.push(
       table([
         ['kernel', 'calls', 'total', 'mean', 'min', 'max'],
-        ...s.topKernels.map((k) => [clip(k.name), formatCount(k.calls), formatUs(k.totalUs), formatUs(k.meanUs), formatUs(k.minUs), formatUs(k.maxUs)]),
+        ...s.topKernels.map((k) => [clip(k.name), formatCount(k.calls), formatDuration(k.totalUs), formatDuration(k.meanUs), formatDuration(k.minUs), formatDuration(k.maxUs)]),
       ]).trimEnd(),
     );
   }
@@ -246,7 +240,7 @@ export function renderTraceSummary(s: TraceSummary): string {
     lines.push(
       table([
         ['step', 'duration', 'kernel', 'memcpy', 'memset', 'runtime', 'dataloader', 'cpu', 'other'],
-        ...s.steps.map((t) => [t.name, formatUs(t.durUs), formatUs(t.kernelUs), formatUs(t.memcpyUs), formatUs(t.memsetUs), formatUs(t.runtimeUs), formatUs(t.dataLoaderUs), formatUs(t.cpuUs), formatUs(t.otherUs)]),
+        ...s.steps.map((t) => [t.name, formatDuration(t.durUs), formatDuration(t.kernelUs), formatDuration(t.memcpyUs), formatDuration(t.memsetUs), formatDuration(t.runtimeUs), formatDuration(t.dataLoaderUs), formatDuration(t.cpuUs), formatDuration(t.otherUs)]),
       ]).trimEnd(),
     );
   }
@@ -254,7 +248,7 @@ export function renderTraceSummary(s: TraceSummary): string {
     lines.push('');
     lines.push('Memory');
     for (const m of s.memory) {
-      lines.push(`  ${m.device}: peak ${formatBytes(m.peakBytes)} at ${formatUs(m.peakTimeUs)}${m.fromTotals ? '' : ' (relative to the start of the trace)'} · ${formatCount(m.allocations)} allocations, ${formatCount(m.frees)} frees`);
+      lines.push(`  ${m.device}: peak ${formatBytes(m.peakBytes)} at ${formatDuration(m.peakTimeUs)}${m.fromTotals ? '' : ' (relative to the start of the trace)'} · ${formatCount(m.allocations)} allocations, ${formatCount(m.frees)} frees`);
       if (m.topAllocators.length) lines.push(`    allocated up to the peak by: ${m.topAllocators.map((a) => `${a.name} ${formatBytes(a.bytes)}`).join(', ')}`);
     }
   }

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatBytes } from '../core/format';
+import { formatBytes, formatMs } from '../core/format';
 import { OrtRunError, probeProviders } from '../runner/ort-client';
 import type { ExecutionProvider, OrtProfileRequest } from '../runner/ort-protocol';
 import { exportChromeTrace, profileModel, writeFileAtomic, type OrtRunFile } from '../runner/profile-model';
@@ -180,8 +180,6 @@ export function parseProfileArgs(args: readonly string[], cwd: string): ProfileA
   };
 }
 
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-
 export function renderRun(run: OrtRunFile, top = 15): string {
   const r = run.result;
   const lines: string[] = [];
@@ -191,10 +189,10 @@ export function renderRun(run: OrtRunFile, top = 15): string {
   for (const n of r.inputNotes) lines.push(`  note: ${n}`);
   lines.push('');
   const rows: [string, string][] = [
-    ['session creation', `${ms(r.sessionCreateMs)} ms`],
-    ['first run (cold)', `${ms(r.firstRunMs)} ms`],
-    ['latency p50 / p90 / p99', `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p90)} / ${ms(r.latencyMs.p99)} ms`],
-    ['latency mean ± stdev', `${ms(r.latencyMs.mean)} ± ${ms(r.latencyMs.stdev)} ms (${r.latencyMs.count} runs)`],
+    ['session creation', `${formatMs(r.sessionCreateMs)} ms`],
+    ['first run (cold)', `${formatMs(r.firstRunMs)} ms`],
+    ['latency p50 / p90 / p99', `${formatMs(r.latencyMs.p50)} / ${formatMs(r.latencyMs.p90)} / ${formatMs(r.latencyMs.p99)} ms`],
+    ['latency mean ± stdev', `${formatMs(r.latencyMs.mean)} ± ${formatMs(r.latencyMs.stdev)} ms (${r.latencyMs.count} runs)`],
     ['throughput', `${r.throughput.inferencesPerSec.toFixed(1)} inferences/s, ${r.throughput.itemsPerSec.toFixed(1)} items/s (batch ${r.batchSize})`],
     ['peak memory (RSS)', formatBytes(r.memory.peakRssBytes)],
   ];
@@ -203,9 +201,9 @@ export function renderRun(run: OrtRunFile, top = 15): string {
   if (r.decode) {
     const d = r.decode;
     rows.push(
-      ['time to first token', `${ms(d.timeToFirstTokenMs)} ms (prefill ${d.prefillTokens} tokens)`],
+      ['time to first token', `${formatMs(d.timeToFirstTokenMs)} ms (prefill ${d.prefillTokens} tokens)`],
       ['decode throughput', `${d.tokensPerSec.toFixed(1)} tokens/s (${d.newTokens} tokens)`],
-      ['per-token p50 / p90', `${ms(d.perTokenMs.p50)} / ${ms(d.perTokenMs.p90)} ms`],
+      ['per-token p50 / p90', `${formatMs(d.perTokenMs.p50)} / ${formatMs(d.perTokenMs.p90)} ms`],
       ['KV cache', `${formatBytes(d.kvCacheBytesPerToken)}/token, ${formatBytes(d.kvCacheBytesFinal)} at the end`],
       ['memory growth', `${formatBytes(d.rssGrowthPerTokenBytes)}/token (RSS)`],
     );

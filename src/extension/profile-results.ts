@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatBytes } from '../core/format';
+import { formatBytes, formatMs } from '../core/format';
 import { parseRunFile, RunFileError } from '../core/results/run-file';
 import { isProfileRun, isProfileToExtension, isProfileWebviewState, type ProfileRun, type ProfileToExtension, type ProfileToWebview } from '../protocol/messages';
 import { exportChromeTrace } from '../runner/profile-model';
@@ -43,8 +43,6 @@ export function readRun(runFilePath: string): { run: ProfileRun } | { message: s
     throw e;
   }
 }
-
-const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 export class ProfileResults implements vscode.WebviewPanelSerializer {
   private readonly panels = new Map<string, ResultsPanel>();
@@ -128,7 +126,7 @@ export class ProfileResults implements vscode.WebviewPanelSerializer {
       const when = new Date(r.run.createdAt || mtime).toLocaleString();
       const detail = [
         res.ep.toUpperCase() + (res.fallbackReason ? ` (requested ${res.requestedEp.toUpperCase()})` : ''),
-        `p50 ${ms(res.latencyMs.p50)} ms`,
+        `p50 ${formatMs(res.latencyMs.p50)} ms`,
         `${res.throughput.inferencesPerSec.toFixed(1)} inferences/s`,
         res.decode ? `${res.decode.tokensPerSec.toFixed(1)} tokens/s` : undefined,
         `peak RSS ${formatBytes(res.memory.peakRssBytes)}`,

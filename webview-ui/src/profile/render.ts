@@ -3,7 +3,7 @@
  * buttons call `post`. The `data-testid` / `data-key` / `data-value` attributes are a contract with
  * the webview and end-to-end tests; keep them stable.
  */
-import { formatBytes } from '../../../src/core/format';
+import { formatBytes, formatMs, formatRate, formatShare } from '../../../src/core/format';
 import type { NodeRow, OpTypeRow } from '../../../src/core/results/ort-ops';
 import type { ProfileRun, ProfileToExtension } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
@@ -12,10 +12,8 @@ import { h, icon } from '../shared/dom';
 const TOP_NODES = 15;
 
 /** Milliseconds with about three significant digits, as the CLI prints them. */
-const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const rate = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+/** Microseconds per call, as the CLI prints them. */
 const us = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
 const EP_LABELS: Readonly<Record<string, string>> = { cpu: 'CPU', cuda: 'CUDA', tensorrt: 'TensorRT', webgpu: 'WebGPU' };
 const epLabel = (ep: string): string => EP_LABELS[ep] ?? ep;
@@ -60,7 +58,7 @@ function shareBar(share: number): HTMLElement {
   const fill = h('span', { class: 'bar-fill' });
   // CSSOM writes are allowed under the CSP (no inline style attributes are parsed).
   fill.style.width = `${Math.min(100, Math.max(0, share * 100))}%`;
-  return h('span', { class: 'share-cell' }, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'num share-pct' }, pct(share)));
+  return h('span', { class: 'share-cell' }, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'num share-pct' }, formatShare(share)));
 }
 
 /** Column headings; numbers right-aligned. */
@@ -137,7 +135,7 @@ function warnings(run: ProfileRun): HTMLElement | false {
   if (ops?.memcpyNodes.length) {
     const totalUs = ops.memcpyNodes.reduce((a, n) => a + n.totalUs, 0);
     items.push(
-      `${ops.memcpyNodes.length} Memcpy node${ops.memcpyNodes.length === 1 ? ' copies' : 's copy'} tensors between devices (${ms(totalUs / 1000)} ms over ${ops.runs} profiled runs): ` +
+      `${ops.memcpyNodes.length} Memcpy node${ops.memcpyNodes.length === 1 ? ' copies' : 's copy'} tensors between devices (${formatMs(totalUs / 1000)} ms over ${ops.runs} profiled runs): ` +
         `${ops.memcpyNodes.slice(0, 5).map((n) => n.node).join(', ')}${ops.memcpyNodes.length > 5 ? ', …' : ''}`,
     );
   }
@@ -149,20 +147,20 @@ function metrics(run: ProfileRun): HTMLElement {
   const r = run.result;
   const l = r.latencyMs;
   const latency = [
-    card('Session creation', 'rocket', metric('session-create', r.sessionCreateMs, ms(r.sessionCreateMs), 'ms'), 'load, optimize, allocate'),
-    card('First run (cold)', 'clock', metric('first-run', r.firstRunMs, ms(r.firstRunMs), 'ms'), 'not in the statistics'),
-    card('Latency p50', 'watch', metric('latency-p50', l.p50, ms(l.p50), 'ms'), `min ${ms(l.min)} ms`),
-    card('Latency p90', 'watch', metric('latency-p90', l.p90, ms(l.p90), 'ms')),
-    card('Latency p99', 'watch', metric('latency-p99', l.p99, ms(l.p99), 'ms'), `max ${ms(l.max)} ms`),
-    card('Mean ± stdev', 'watch', span(metric('latency-mean', l.mean, ms(l.mean), ''), ' ± ', metric('latency-stdev', l.stdev, ms(l.stdev), 'ms')), `${l.count} timed runs`),
+    card('Session creation', 'rocket', metric('session-create', r.sessionCreateMs, formatMs(r.sessionCreateMs), 'ms'), 'load, optimize, allocate'),
+    card('First run (cold)', 'clock', metric('first-run', r.firstRunMs, formatMs(r.firstRunMs), 'ms'), 'not in the statistics'),
+    card('Latency p50', 'watch', metric('latency-p50', l.p50, formatMs(l.p50), 'ms'), `min ${formatMs(l.min)} ms`),
+    card('Latency p90', 'watch', metric('latency-p90', l.p90, formatMs(l.p90), 'ms')),
+    card('Latency p99', 'watch', metric('latency-p99', l.p99, formatMs(l.p99), 'ms'), `max ${formatMs(l.max)} ms`),
+    card('Mean ± stdev', 'watch', span(metric('latency-mean', l.mean, formatMs(l.mean), ''), ' ± ', metric('latency-stdev', l.stdev, formatMs(l.stdev), 'ms')), `${l.count} timed runs`),
   ];
   const ops = run.operators;
   const throughputAndMemory = [
     card(
       'Throughput',
       'dashboard',
-      metric('throughput', r.throughput.inferencesPerSec, rate(r.throughput.inferencesPerSec), 'inferences/s'),
-      span(metric('throughput-items', r.throughput.itemsPerSec, rate(r.throughput.itemsPerSec), 'items/s'), ` (batch ${r.batchSize})`),
+      metric('throughput', r.throughput.inferencesPerSec, formatRate(r.throughput.inferencesPerSec), 'inferences/s'),
+      span(metric('throughput-items', r.throughput.itemsPerSec, formatRate(r.throughput.itemsPerSec), 'items/s'), ` (batch ${r.batchSize})`),
     ),
     card('Peak memory (RSS)', 'database', metric('peak-rss', r.memory.peakRssBytes, formatBytes(r.memory.peakRssBytes), ''), 'worker process'),
   ];
@@ -179,10 +177,10 @@ function metrics(run: ProfileRun): HTMLElement {
   if (d) {
     groups.push(
       group('LLM decoding', 'decode', [
-        card('Time to first token', 'clock', metric('ttft', d.timeToFirstTokenMs, ms(d.timeToFirstTokenMs), 'ms'), `prefill ${d.prefillTokens} tokens`),
-        card('Decode throughput', 'dashboard', metric('tokens-per-sec', d.tokensPerSec, rate(d.tokensPerSec), 'tokens/s'), `${d.newTokens} tokens generated`),
-        card('Per token p50', 'watch', metric('per-token-p50', d.perTokenMs.p50, ms(d.perTokenMs.p50), 'ms')),
-        card('Per token p90', 'watch', metric('per-token-p90', d.perTokenMs.p90, ms(d.perTokenMs.p90), 'ms')),
+        card('Time to first token', 'clock', metric('ttft', d.timeToFirstTokenMs, formatMs(d.timeToFirstTokenMs), 'ms'), `prefill ${d.prefillTokens} tokens`),
+        card('Decode throughput', 'dashboard', metric('tokens-per-sec', d.tokensPerSec, formatRate(d.tokensPerSec), 'tokens/s'), `${d.newTokens} tokens generated`),
+        card('Per token p50', 'watch', metric('per-token-p50', d.perTokenMs.p50, formatMs(d.perTokenMs.p50), 'ms')),
+        card('Per token p90', 'watch', metric('per-token-p90', d.perTokenMs.p90, formatMs(d.perTokenMs.p90), 'ms')),
         card('KV cache', 'database', metric('kv-cache-per-token', d.kvCacheBytesPerToken, formatBytes(d.kvCacheBytesPerToken), '/token'), `${formatBytes(d.kvCacheBytesFinal)} at the end`),
         card('Memory growth', 'database', metric('rss-growth-per-token', d.rssGrowthPerTokenBytes, formatBytes(d.rssGrowthPerTokenBytes), '/token'), 'RSS'),
       ]),
@@ -224,7 +222,7 @@ function opRow(o: OpTypeRow): HTMLTableRowElement {
     h('td', { class: 'name' }, o.opType),
     h('td', null, providerLabel(o.provider)),
     h('td', { class: 'right num' }, o.count),
-    h('td', { class: 'right num' }, ms(o.totalUs / 1000)),
+    h('td', { class: 'right num' }, formatMs(o.totalUs / 1000)),
     h('td', { class: 'right num' }, us(o.meanUs)),
     h('td', { class: 'share' }, shareBar(o.share)),
   );
@@ -255,7 +253,7 @@ function operators(run: ProfileRun): HTMLElement[] {
   if (!ops || ops.byOpType.length === 0) {
     return [section('Operators', 'symbol-operator', 'operators', h('p', { class: 'muted' }, 'No per-operator breakdown: this run was made with 0 profiled runs.'))];
   }
-  const basis = h('p', { class: 'muted small' }, `ORT profiler, ${ops.runs} profiled runs, ${ms(ops.totalNodeUs / 1000)} ms of node time in all.`);
+  const basis = h('p', { class: 'muted small' }, `ORT profiler, ${ops.runs} profiled runs, ${formatMs(ops.totalNodeUs / 1000)} ms of node time in all.`);
   return [
     section(
       'Top operators',

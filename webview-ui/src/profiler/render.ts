@@ -4,7 +4,7 @@
  * shapes, kernels, steps, memory peaks). Selecting a row selects its slices in the timeline and
  * selecting slices in the timeline marks their rows.
  */
-import { formatBytes } from '../../../src/core/format';
+import { formatBytes, formatDuration, formatMs, formatRate, formatShare } from '../../../src/core/format';
 import { gpuBusy } from '../../../src/core/profile/analyses';
 import { sourceFramesOf, userFrame } from '../../../src/core/profile/source';
 import type { Profile } from '../../../src/core/profile/types';
@@ -14,17 +14,6 @@ import { dataTable, type Column } from '../shared/table';
 import { Timeline } from '../timeline/timeline';
 import { renderMemory, type MemoryView } from './memory';
 import { buildModel, shapeKey, type NodeRow, type PanelModel, type ShapeRow } from './model';
-
-/** Durations in µs with a unit that keeps about three significant digits. */
-export function formatUs(us: number): string {
-  const a = Math.abs(us);
-  if (a >= 1e6) return `${(us / 1e6).toFixed(a >= 1e7 ? 1 : 2)} s`;
-  if (a >= 1e3) return `${(us / 1e3).toFixed(a >= 1e5 ? 0 : a >= 1e4 ? 1 : 2)} ms`;
-  return `${us.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : 2)} µs`;
-}
-const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const rate = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
 function metric(label: string, key: string, value: number, text: string, detail?: string): HTMLElement {
   return h(
@@ -39,17 +28,17 @@ function metric(label: string, key: string, value: number, text: string, detail?
 function runMetrics(run: ProfileRun): HTMLElement {
   const r = run.result;
   const cards = [
-    metric('Latency p50', 'latency-p50', r.latencyMs.p50, `${ms(r.latencyMs.p50)} ms`),
-    metric('Latency p90', 'latency-p90', r.latencyMs.p90, `${ms(r.latencyMs.p90)} ms`),
-    metric('Latency p99', 'latency-p99', r.latencyMs.p99, `${ms(r.latencyMs.p99)} ms`),
-    metric('Throughput', 'throughput', r.throughput.inferencesPerSec, `${rate(r.throughput.inferencesPerSec)}/s`, `${rate(r.throughput.itemsPerSec)} items/s`),
+    metric('Latency p50', 'latency-p50', r.latencyMs.p50, `${formatMs(r.latencyMs.p50)} ms`),
+    metric('Latency p90', 'latency-p90', r.latencyMs.p90, `${formatMs(r.latencyMs.p90)} ms`),
+    metric('Latency p99', 'latency-p99', r.latencyMs.p99, `${formatMs(r.latencyMs.p99)} ms`),
+    metric('Throughput', 'throughput', r.throughput.inferencesPerSec, `${formatRate(r.throughput.inferencesPerSec)}/s`, `${formatRate(r.throughput.itemsPerSec)} items/s`),
     metric('Peak memory (RSS)', 'peak-rss', r.memory.peakRssBytes, formatBytes(r.memory.peakRssBytes)),
   ];
   if (r.memory.gpuPeakBytes !== undefined) cards.push(metric('Peak GPU memory', 'gpu-peak', r.memory.gpuPeakBytes, formatBytes(r.memory.gpuPeakBytes)));
   if (r.decode) {
     cards.push(
-      metric('Time to first token', 'ttft', r.decode.timeToFirstTokenMs, `${ms(r.decode.timeToFirstTokenMs)} ms`),
-      metric('Decode throughput', 'tokens-per-sec', r.decode.tokensPerSec, `${rate(r.decode.tokensPerSec)} tokens/s`),
+      metric('Time to first token', 'ttft', r.decode.timeToFirstTokenMs, `${formatMs(r.decode.timeToFirstTokenMs)} ms`),
+      metric('Decode throughput', 'tokens-per-sec', r.decode.tokensPerSec, `${formatRate(r.decode.tokensPerSec)} tokens/s`),
     );
   }
   const gpu = r.machine.gpus[0]?.name ?? 'no GPU';
@@ -84,10 +73,10 @@ function header(title: string, source: ProfilerSource, profile: Profile, run: Pr
       'p',
       { class: 'facts', data: { testid: 'facts' } },
       h('span', { class: 'chip' }, profile.source.format === 'ort' ? 'ONNX Runtime profile' : profile.source.format === 'kineto' ? 'PyTorch profiler trace' : 'Chrome trace'),
-      h('span', null, `${formatUs(profile.duration)} traced`),
+      h('span', null, `${formatDuration(profile.duration)} traced`),
       h('span', null, `${profile.slices.count.toLocaleString()} slices on ${profile.tracks.length} tracks`),
       ...devicesByName(profile).map(([name, n]) => h('span', { data: { testid: 'device' } }, icon('server'), ` ${n > 1 ? `${n} × ` : ''}${name}`)),
-      ...busy.map((d) => h('span', { data: { testid: 'gpu-busy', device: d.device } }, `GPU ${d.device} busy ${pct(d.utilization)}`)),
+      ...busy.map((d) => h('span', { data: { testid: 'gpu-busy', device: d.device } }, `GPU ${d.device} busy ${formatShare(d.utilization)}`)),
     ),
     run ? runMetrics(run) : null,
     h('div', { class: 'actions' }, open),
@@ -147,14 +136,14 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
   const opColumns: Column<Op>[] = [
     { key: 'name', label: 'Operator', value: (r) => r.name },
     { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
-    { key: 'total', label: 'Host total', numeric: true, value: (r) => r.hostTotalUs, render: (r) => formatUs(r.hostTotalUs), title: 'Sum of the operator’s durations' },
-    { key: 'self', label: 'Host self', numeric: true, value: (r) => r.hostSelfUs, render: (r) => formatUs(r.hostSelfUs), title: 'Host time minus nested operators' },
-    { key: 'self-share', label: 'Share of host self', numeric: true, value: (r) => r.hostSelfUs, render: (r) => pct(hostSelf(r.hostSelfUs)), share: (r) => hostSelf(r.hostSelfUs) },
+    { key: 'total', label: 'Host total', numeric: true, value: (r) => r.hostTotalUs, render: (r) => formatDuration(r.hostTotalUs), title: 'Sum of the operator’s durations' },
+    { key: 'self', label: 'Host self', numeric: true, value: (r) => r.hostSelfUs, render: (r) => formatDuration(r.hostSelfUs), title: 'Host time minus nested operators' },
+    { key: 'self-share', label: 'Share of host self', numeric: true, value: (r) => r.hostSelfUs, render: (r) => formatShare(hostSelf(r.hostSelfUs)), share: (r) => hostSelf(r.hostSelfUs) },
   ];
   if (hasDevice) {
     opColumns.push(
-      { key: 'device', label: 'Device self', numeric: true, value: (r) => r.deviceSelfUs, render: (r) => formatUs(r.deviceSelfUs), title: 'GPU work it launched directly' },
-      { key: 'device-share', label: 'Share of GPU time', numeric: true, value: (r) => r.deviceSelfUs, render: (r) => pct(deviceSelf(r.deviceSelfUs)), share: (r) => deviceSelf(r.deviceSelfUs) },
+      { key: 'device', label: 'Device self', numeric: true, value: (r) => r.deviceSelfUs, render: (r) => formatDuration(r.deviceSelfUs), title: 'GPU work it launched directly' },
+      { key: 'device-share', label: 'Share of GPU time', numeric: true, value: (r) => r.deviceSelfUs, render: (r) => formatShare(deviceSelf(r.deviceSelfUs)), share: (r) => deviceSelf(r.deviceSelfUs) },
     );
   }
   const list: Tab[] = [];
@@ -183,8 +172,8 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
           { key: 'op', label: 'Op type', value: (r) => r.opType },
           { key: 'provider', label: 'EP', value: (r) => r.provider.replace(/ExecutionProvider$/, '') },
           { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
-          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatUs(r.meanUs) },
-          { key: 'total', label: 'Share of node time', numeric: true, value: (r) => r.totalUs, render: (r) => pct(total(r.totalUs)), share: (r) => total(r.totalUs) },
+          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatDuration(r.meanUs) },
+          { key: 'total', label: 'Share of node time', numeric: true, value: (r) => r.totalUs, render: (r) => formatShare(total(r.totalUs)), share: (r) => total(r.totalUs) },
         ],
         rows: model.nodes,
         rowKey: (r) => r.node,
@@ -207,8 +196,8 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
           { key: 'name', label: 'Operator', value: (r) => r.name },
           { key: 'shapes', label: 'Input shapes', value: (r) => r.shapes },
           { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
-          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatUs(r.meanUs) },
-          { key: 'total', label: 'Share of time', numeric: true, value: (r) => r.totalUs, render: (r) => pct(total(r.totalUs)), share: (r) => total(r.totalUs) },
+          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatDuration(r.meanUs) },
+          { key: 'total', label: 'Share of time', numeric: true, value: (r) => r.totalUs, render: (r) => formatShare(total(r.totalUs)), share: (r) => total(r.totalUs) },
         ],
         rows: model.shapes,
         rowKey: shapeKey,
@@ -231,10 +220,10 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
         columns: [
           { key: 'name', label: 'Kernel', value: (r) => r.name },
           { key: 'calls', label: 'Calls', numeric: true, value: (r) => r.calls },
-          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatUs(r.meanUs) },
-          { key: 'min', label: 'Min', numeric: true, value: (r) => r.minUs, render: (r) => formatUs(r.minUs) },
-          { key: 'max', label: 'Max', numeric: true, value: (r) => r.maxUs, render: (r) => formatUs(r.maxUs) },
-          { key: 'total', label: 'Share of kernel time', numeric: true, value: (r) => r.totalUs, render: (r) => `${formatUs(r.totalUs)} · ${pct(total(r.totalUs))}`, share: (r) => total(r.totalUs) },
+          { key: 'mean', label: 'Mean', numeric: true, value: (r) => r.meanUs, render: (r) => formatDuration(r.meanUs) },
+          { key: 'min', label: 'Min', numeric: true, value: (r) => r.minUs, render: (r) => formatDuration(r.minUs) },
+          { key: 'max', label: 'Max', numeric: true, value: (r) => r.maxUs, render: (r) => formatDuration(r.maxUs) },
+          { key: 'total', label: 'Share of kernel time', numeric: true, value: (r) => r.totalUs, render: (r) => `${formatDuration(r.totalUs)} · ${formatShare(total(r.totalUs))}`, share: (r) => total(r.totalUs) },
         ],
         rows: model.kernels,
         rowKey: (r) => r.name,
@@ -247,7 +236,7 @@ function tables(model: PanelModel, selectSlices: (slices: readonly number[]) => 
   }
   if (model.steps.length) {
     type S = PanelModel['steps'][number];
-    const part = (key: string, label: string, v: (r: S) => number): Column<S> => ({ key, label, numeric: true, value: v, render: (r) => formatUs(v(r)) });
+    const part = (key: string, label: string, v: (r: S) => number): Column<S> => ({ key, label, numeric: true, value: v, render: (r) => formatDuration(v(r)) });
     list.push({
       id: 'steps',
       label: `Steps (${model.steps.length})`,
@@ -314,7 +303,7 @@ function selectionDetail(profile: Profile, post: (m: ProfilerToExtension) => voi
       }
       const i = slices[0]!;
       const frame = userFrame(sourceFramesOf(profile, i));
-      const parts: (Node | string)[] = [h('strong', null, profile.strings[profile.slices.name[i]!]!), ` · ${formatUs(profile.slices.dur[i]!)} at ${formatUs(profile.slices.start[i]!)}`];
+      const parts: (Node | string)[] = [h('strong', null, profile.strings[profile.slices.name[i]!]!), ` · ${formatDuration(profile.slices.dur[i]!)} at ${formatDuration(profile.slices.start[i]!)}`];
       if (frame) {
         const go = h('button', { class: 'button secondary', type: 'button', title: `${frame.file}:${frame.line}`, data: { testid: 'go-to-source' } }, icon('go-to-file'), `Go to ${frame.file.split(/[\\/]/).pop()}:${frame.line} (${frame.func})`);
         go.addEventListener('click', () => post({ type: 'goToSource', file: frame.file, line: frame.line }));

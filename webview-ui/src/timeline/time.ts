@@ -2,37 +2,11 @@
  * Time formatting and ruler ticks for the timeline. Times are microseconds (as in the Profile);
  * units adapt (ns, µs, ms, s) and tick steps are "nice" (1, 2 or 5 × 10^k).
  */
+import { TIME_UNITS, unitFor, type TimeUnit } from '../../../src/core/format';
 
-export interface TimeUnit {
-  readonly name: string;
-  /** Microseconds per unit. */
-  readonly us: number;
-}
+export { formatDuration, unitFor, type TimeUnit } from '../../../src/core/format';
 
-const NS: TimeUnit = { name: 'ns', us: 1e-3 };
-const US: TimeUnit = { name: 'µs', us: 1 };
-const MS: TimeUnit = { name: 'ms', us: 1e3 };
-const S: TimeUnit = { name: 's', us: 1e6 };
-
-/** The unit a magnitude (µs) reads best in: 850 ns, 12.3 µs, 4.56 ms, 1.23 s. */
-export function unitFor(us: number): TimeUnit {
-  const a = Math.abs(us);
-  if (a < 1) return NS;
-  if (a < 1e3) return US;
-  if (a < 1e6) return MS;
-  return S;
-}
-
-/** A duration with three significant digits (at most 3 decimals): `1.23 ms`, `850 ns`, `0 µs`. */
-export function formatDuration(us: number): string {
-  if (!Number.isFinite(us)) return String(us);
-  if (us === 0) return '0 µs';
-  const u = unitFor(us);
-  const v = us / u.us;
-  const a = Math.abs(v);
-  const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
-  return `${v.toFixed(digits)} ${u.name}`;
-}
+const { ns: NS, us: US, ms: MS } = TIME_UNITS;
 
 /** A point in time (µs from the profile's origin) with enough precision to tell neighbours apart. */
 export function formatTimestamp(us: number): string {

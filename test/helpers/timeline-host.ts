@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { profileToJson } from '../../src/core/profile/json';
 import type { Profile } from '../../src/core/profile/types';
 import { REPO } from './fixtures';
-import { applyTheme, launchChromium, servePage, THEMES, type Theme } from './webview';
+import { applyTheme, launchChromium, openPage, servePage, THEMES, type Theme } from './webview';
 
 export interface TimelinePage {
   readonly page: Page;
@@ -52,15 +52,7 @@ export async function startTimelineHost(): Promise<TimelineHost> {
   }
   return {
     async open({ theme = THEMES.dark, viewport = { width: 1200, height: 800 } } = {}) {
-      const page = await browser.newPage({ viewport });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.setDefaultTimeout(20_000);
-      await page.goto(`${origin}/`);
-      await applyTheme(page, theme);
+      const { page, problems } = await openPage(browser, `${origin}/`, { theme, viewport, timeoutMs: 20_000 });
       return {
         page,
         problems,

@@ -101,6 +101,29 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
   });
 }
 
+/**
+ * A new page of `browser` at `url` with `theme` applied, recording console errors and warnings,
+ * page errors and CSP violations in `problems`. `initScript` runs before the page's own scripts.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  o: { readonly theme: Theme; readonly viewport: { width: number; height: number }; readonly timeoutMs: number; readonly initScript?: string },
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: o.viewport });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.setDefaultTimeout(o.timeoutMs);
+  // A string, not a function: tsx's transform would inject helpers (`__name`) that do not exist in the page.
+  if (o.initScript) await page.addInitScript({ content: o.initScript });
+  await page.goto(url);
+  await applyTheme(page, o.theme);
+  return { page, problems };
+}
+
 /** Builds if needed, serves `dist/webview/<app>.{js,css}` in the extension's page, launches Chromium. */
 export async function startWebviewHost(app: string): Promise<WebviewHost> {
   ensureBuilt(app);
@@ -116,17 +139,7 @@ export async function startWebviewHost(app: string): Promise<WebviewHost> {
   }
   return {
     async open(theme = THEMES.dark, viewport = { width: 1000, height: 800 }) {
-      const page = await browser.newPage({ viewport });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.setDefaultTimeout(5000);
-      // A string, not a function: tsx's transform would inject helpers (`__name`) that do not exist in the page.
-      await page.addInitScript({ content: ACQUIRE_VSCODE_API_STUB });
-      await page.goto(`${origin}/`);
-      await applyTheme(page, theme);
+      const { page, problems } = await openPage(browser, `${origin}/`, { theme, viewport, timeoutMs: 5000, initScript: ACQUIRE_VSCODE_API_STUB });
       return {
         page,
         problems,

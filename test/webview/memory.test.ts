@@ -23,7 +23,7 @@ import { importTraceFile } from '../../src/core/trace';
 import type { ProfileRun } from '../../src/protocol/messages';
 import { REPO } from '../helpers/fixtures';
 import { profiledEncoder, type EncoderRun } from '../helpers/ort-runs';
-import { applyTheme, launchChromium, servePage, SHOTS, THEMES, type Theme } from '../helpers/webview';
+import { applyTheme, launchChromium, openPage, servePage, SHOTS, THEMES, type Theme } from '../helpers/webview';
 
 const TRACES = path.join(REPO, '..', 'shared', 'fixtures', 'traces');
 const OUT = path.join(REPO, 'out', 'memory-test', String(process.pid));
@@ -179,18 +179,8 @@ function withAddresses(p: Profile): Profile {
 
 // ---------------------------------------------------------------- the page
 
-async function open(theme: Theme = THEMES.dark, viewport = { width: 1100, height: 900 }): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport });
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${server.origin}/`);
-  await applyTheme(page, theme);
-  return { page, problems };
-}
+const open = (theme: Theme = THEMES.dark, viewport = { width: 1100, height: 900 }): Promise<{ page: Page; problems: string[] }> =>
+  openPage(browser, `${server.origin}/`, { theme, viewport, timeoutMs: 20_000 });
 
 const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 

@@ -4,7 +4,7 @@
  * 2 bad usage or bad input (one line on stderr, no stack trace).
  */
 import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
-import { formatBytes, formatCount, formatDuration } from '../core/format';
+import { formatBytes, formatCount, formatDuration, withHint } from '../core/format';
 import * as path from 'node:path';
 import { CliUsageError, profileCommand, providersCommand } from './profile-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
@@ -70,8 +70,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 2;
     }
     if (isOnnxError(e) || isTraceError(e)) {
-      const msg = /[.!?)]$/.test(e.message) ? e.message : `${e.message}.`;
-      io.err(`inference-lens: ${msg}${e.hint ? ` ${e.hint}` : ''}\n`);
+      io.err(`inference-lens: ${withHint(e.message, e.hint)}\n`);
       return 2;
     }
     io.err(`inference-lens: internal error: ${(e as Error)?.message ?? String(e)}\n`);

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatBytes, formatMs } from '../core/format';
+import { formatBytes, formatMs, withHint } from '../core/format';
 import { OrtRunError, probeProviders } from '../runner/ort-client';
 import type { ExecutionProvider, OrtProfileRequest } from '../runner/ort-protocol';
 import { exportChromeTrace, profileModel, writeFileAtomic, type OrtRunFile } from '../runner/profile-model';
@@ -260,7 +260,9 @@ export async function profileCommand(args: readonly string[], io: { out(s: strin
     return 0;
   } catch (e) {
     if (e instanceof OrtRunError) {
-      io.err(`inference-lens: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`);
+      // The CLI's way out of a missing provider is a flag (the editor offers a button instead).
+      const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
+      io.err(`inference-lens: ${withHint(e.message, hint)}\n`);
       return 2;
     }
     throw e;

@@ -71,3 +71,9 @@ export function formatDuration(us: number): string {
   const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
   return `${v.toFixed(digits)} ${u.name}`;
 }
+
+/** "What went wrong. What to do.": the message closed with a period, then the hint when there is one. */
+export function withHint(message: string, hint: string | undefined): string {
+  const m = /[.!?)]$/.test(message) ? message : `${message}.`;
+  return hint ? `${m} ${hint}` : m;
+}

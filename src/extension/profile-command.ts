@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { withHint } from '../core/format';
 import { defaultForDim } from '../core/inputs/synthesize';
 import { detectDecoderLayout } from '../core/llm/decoder-layout';
 import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
@@ -93,7 +94,7 @@ export async function profileModelCommand(
     });
   } catch (e) {
     if (isOnnxError(e)) {
-      void vscode.window.showErrorMessage(`Inference Lens: ${explain(e)}`);
+      void vscode.window.showErrorMessage(`Inference Lens: ${withHint(e.message, e.hint)}`);
       return;
     }
     log.error('Profile Model failed:', e);
@@ -105,12 +106,6 @@ export async function profileModelCommand(
 function withFreeDims(session: OrtSessionSettings, dims: Readonly<Record<string, number>>): OrtSessionSettings {
   const named = Object.entries(dims).filter(([k]) => !k.includes(':'));
   return named.length ? { ...session, freeDimensionOverrides: Object.fromEntries(named) } : session;
-}
-
-/** "What went wrong. What to do." — the message closed with a period before the hint. */
-function explain(e: { readonly message: string; readonly hint: string }): string {
-  const message = /[.!?)]$/.test(e.message) ? e.message : `${e.message}.`;
-  return e.hint ? `${message} ${e.hint}` : message;
 }
 
 // ---- the form ----
@@ -395,10 +390,10 @@ async function run(request: Omit<OrtProfileRequest, 'outDir'>, modelName: string
     ctx.log.warn(`Profiling ${request.modelPath} on ${request.ep} failed (${e.code}): ${e.message}`);
     if (e.code === 'provider-unavailable' && !request.allowCpuFallback) {
       const cpu = 'Run on CPU';
-      const choice = await vscode.window.showErrorMessage(`Inference Lens: ${explain({ message: e.message, hint: e.hint.replace(/ Or allow the CPU fallback\.$/, '') })}`, cpu);
+      const choice = await vscode.window.showErrorMessage(`Inference Lens: ${withHint(e.message, e.hint)}`, cpu);
       if (choice === cpu) await run({ ...request, allowCpuFallback: true }, modelName, ctx);
       return;
     }
-    void vscode.window.showErrorMessage(`Inference Lens: ${explain(e)}`);
+    void vscode.window.showErrorMessage(`Inference Lens: ${withHint(e.message, e.hint)}`);
   }
 }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatBytes, formatMs } from '../core/format';
+import { formatBytes, formatMs, withHint } from '../core/format';
 import { parseRunFile, RunFileError } from '../core/results/run-file';
 import { isProfileRun, isProfileToExtension, isProfileWebviewState, type ProfileRun, type ProfileToExtension, type ProfileToWebview } from '../protocol/messages';
 import { exportChromeTrace } from '../runner/profile-model';
@@ -215,7 +215,7 @@ class ResultsPanel {
   private run(): ProfileRun | undefined {
     const r = readRun(this.runFilePath);
     if ('run' in r) return r.run;
-    void vscode.window.showErrorMessage(`${r.message} ${r.hint}`);
+    void vscode.window.showErrorMessage(`Inference Lens: ${withHint(r.message, r.hint)}`);
     return undefined;
   }
 

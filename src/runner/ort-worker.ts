@@ -75,7 +75,7 @@ async function createSession(ort: Ort, req: OrtProfileRequest, extra: OrtTypes.I
     } catch (e) {
       const why = `${req.ep} provider unavailable${bundled && !bundled.bundled ? ' (not bundled with this onnxruntime-node)' : ''}: ${firstLine(e)}`;
       if (!req.allowCpuFallback) {
-        throw new WorkerFailure({ code: 'provider-unavailable', message: why, hint: providerInstallHint(req.ep) + ' Or allow the CPU fallback.' });
+        throw new WorkerFailure({ code: 'provider-unavailable', message: why, hint: providerInstallHint(req.ep) });
       }
       return { session: await loadOrFail(() => tryCreate('cpu')), ep: 'cpu' as const, fallbackReason: why };
     }

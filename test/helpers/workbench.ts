@@ -263,6 +263,22 @@ export async function startWorkbench(opts: { name: string; prepare: (workspace: 
         if (Date.now() > deadline) throw new Error(`the palette never listed "${opts.command}" (${attempt} tries)`);
       }
     });
+    await step('extension-activated', async () => {
+      // Listed is not yet settled: once in a while the first .onnx opened right after start-up still
+      // went to the text editor. Run one of the extension's commands (Open Trace…, then Escape), as a
+      // person would, and wait until the extension host reports the extension activated.
+      await (await openPalette('Inference Lens: Open Trace…')).click();
+      await p.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Open a profiler trace' }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await p.keyboard.press('Escape');
+      await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+      const deadline = Date.now() + STEP_MS;
+      const activated = (): boolean =>
+        listFiles(path.join(userDataDir, 'logs')).some((f) => f.endsWith('exthost.log') && /_doActivateExtension inference-lens\.inference-lens\b/.test(fs.readFileSync(f, 'utf8')));
+      while (!activated()) {
+        if (Date.now() > deadline) throw new Error('the extension host never activated inference-lens.inference-lens');
+        await p.waitForTimeout(250);
+      }
+    });
     return wb;
   } catch (e) {
     await close();

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeModulesStale, NPM_CI } from './node-modules.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIERS = ['unit', 'webview', 'e2e'];
@@ -61,31 +62,9 @@ function printTimings() {
   for (const [t, s] of timings) console.log(`  ${s.toFixed(1).padStart(7)} s  ${t}`);
 }
 
-/** node_modules is missing or does not hold what package-lock.json pins. */
-function nodeModulesStale() {
-  const hidden = path.join(REPO, 'node_modules', '.package-lock.json');
-  if (!fs.existsSync(hidden)) return 'node_modules is missing';
-  const lock = JSON.parse(fs.readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')).packages ?? {};
-  const have = JSON.parse(fs.readFileSync(hidden, 'utf8')).packages ?? {};
-  for (const [key, ent] of Object.entries(lock)) {
-    if (!key) continue;
-    if (!have[key]) {
-      if (ent.optional) continue; // another platform's optional binary
-      return `${key} is missing`;
-    }
-    if (ent.version && have[key].version !== ent.version) return `${key} is ${have[key].version}, package-lock.json wants ${ent.version}`;
-  }
-  return undefined;
-}
-
 function setup() {
-  const stale = nodeModulesStale();
-  if (stale) {
-    mustRun(`npm ci (${stale})`, 'npm', ['ci', '--no-audit', '--no-fund'], {
-      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-  }
+  const stale = nodeModulesStale(REPO);
+  if (stale) mustRun(`npm ci (${stale})`, 'npm', NPM_CI.args, { env: NPM_CI.env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (!wantBrowser) return;
   return import('./code-server.mjs').then(async (cs) => {
     if (!fs.existsSync(CHROMIUM)) {

@@ -10,6 +10,7 @@ import { OnnxError } from './errors';
 import {
   AttributeType,
   type Attribute,
+  type ByteRange,
   type Dim,
   type FunctionProto,
   type Graph,
@@ -102,6 +103,8 @@ const DATA_FIELDS: Record<number, TensorDataField> = {
 class Parser {
   private depth = 0;
   private nodesSeen = 0;
+  /** Offset of the tag of the field being handled by `fields` (for ranges kept verbatim). */
+  private fieldStart = 0;
   /** Whether a well-formed top-level field of ModelProto was read. */
   sawKnownField = false;
 
@@ -117,6 +120,7 @@ class Parser {
   /** Runs `fn` for each field of the message [pos, end). */
   private fields(end: number, fn: (field: number, wire: number) => void): void {
     while (this.r.pos < end) {
+      this.fieldStart = this.r.pos;
       const { field, wire } = this.r.tag(end);
       fn(field, wire);
     }
@@ -141,6 +145,13 @@ class Parser {
     const v = parse(e);
     this.leave();
     return v;
+  }
+
+  /** Skips the current field and remembers its bytes, tag included (fields a writer must copy). */
+  private keep(wire: number, end: number, into: ByteRange[]): void {
+    const start = this.fieldStart;
+    this.r.skip(wire, end);
+    into.push({ offset: start, length: this.r.pos - start });
   }
 
   private str(wire: number, end: number): string {
@@ -173,6 +184,7 @@ class Parser {
     const opsetImports: OperatorSetId[] = [];
     const metadataProps: StringStringEntry[] = [];
     const functions: FunctionProto[] = [];
+    const unknownFields: ByteRange[] = [];
     let sawGraph = false;
     this.fields(end, (field, wire) => {
       this.checkCancel();
@@ -211,7 +223,7 @@ class Parser {
           functions.push(this.sub(wire, end, (e) => this.function(e)));
           break;
         default:
-          r.skip(wire, end); // training_info (20), configuration (26), unknown fields
+          this.keep(wire, end, unknownFields); // training_info (20), configuration (26), unknown fields
       }
     });
     if (!sawGraph || !graph) {
@@ -231,6 +243,7 @@ class Parser {
       functions,
       bytesRead: r.bytesRead,
       ...(docString !== undefined ? { docString } : {}),
+      ...(unknownFields.length ? { unknownFields } : {}),
     };
     return m;
   }
@@ -267,6 +280,7 @@ class Parser {
     const outputs: ValueInfo[] = [];
     const valueInfo: ValueInfo[] = [];
     const metadataProps: StringStringEntry[] = [];
+    const unknownFields: ByteRange[] = [];
     this.fields(end, (field, wire) => {
       switch (field) {
         case 1:
@@ -298,7 +312,7 @@ class Parser {
           metadataProps.push(this.sub(wire, end, (e) => this.entry(e)));
           break;
         default:
-          this.r.skip(wire, end); // quantization_annotation (14), unknown
+          this.keep(wire, end, unknownFields); // quantization_annotation (14), unknown
       }
     });
     return {
@@ -311,6 +325,7 @@ class Parser {
       valueInfo,
       ...(docString !== undefined ? { docString } : {}),
       ...(metadataProps.length ? { metadataProps } : {}),
+      ...(unknownFields.length ? { unknownFields } : {}),
     };
   }
 
@@ -319,6 +334,7 @@ class Parser {
     const outputs: string[] = [];
     const attributes: Attribute[] = [];
     const metadataProps: StringStringEntry[] = [];
+    const unknownFields: ByteRange[] = [];
     let name = '';
     let opType = '';
     let domain = '';
@@ -354,7 +370,7 @@ class Parser {
           metadataProps.push(this.sub(wire, end, (e) => this.entry(e)));
           break;
         default:
-          this.r.skip(wire, end);
+          this.keep(wire, end, unknownFields);
       }
     });
     return {
@@ -367,6 +383,7 @@ class Parser {
       ...(overload !== undefined ? { overload } : {}),
       ...(docString !== undefined ? { docString } : {}),
       ...(metadataProps.length ? { metadataProps } : {}),
+      ...(unknownFields.length ? { unknownFields } : {}),
     };
   }
 
@@ -380,6 +397,7 @@ class Parser {
     const tensors: TensorInfo[] = [];
     const graphs: Graph[] = [];
     const typeProtos: TypeInfo[] = [];
+    const unknownFields: ByteRange[] = [];
     let sawFloats = false;
     let sawInts = false;
     this.fields(end, (field, wire) => {
@@ -410,9 +428,15 @@ class Parser {
           }
           break;
         }
-        case 4:
-          a.s = this.str(wire, end);
+        case 4: {
+          if (wire !== WireType.LengthDelimited) throw this.r.wireMismatch(wire);
+          const e = this.r.lengthPrefix(end);
+          const offset = this.r.pos;
+          a.s = this.r.stringTo(e);
+          // Possibly binary (not UTF-8), e.g. an EPContext cache: keep where the bytes are.
+          if (a.s.includes('\uFFFD')) a.sRange = { offset, length: e - offset };
           break;
+        }
         case 5:
           a.t = this.sub(wire, end, (e) => this.tensor(e));
           break;
@@ -446,9 +470,10 @@ class Parser {
           typeProtos.push(this.sub(wire, end, (e) => this.type(e)));
           break;
         default:
-          this.r.skip(wire, end); // sparse_tensors (23), unknown
+          this.keep(wire, end, unknownFields); // sparse_tensors (23), unknown
       }
     });
+    if (unknownFields.length) a.unknownFields = unknownFields;
     if (sawFloats) a.floats = floats;
     if (sawInts) a.ints = ints;
     if (strings.length) a.strings = strings;
@@ -472,7 +497,8 @@ class Parser {
     let location = 0;
     const external: StringStringEntry[] = [];
     const metadataProps: StringStringEntry[] = [];
-    let inline: { field: TensorDataField; offset: number; length: number } | undefined;
+    const unknownFields: ByteRange[] = [];
+    let inline: { field: TensorDataField; offset: number; length: number; wireStart: number; wireEnd: number } | undefined;
     this.fields(end, (field, wire) => {
       switch (field) {
         case TensorField.Dims:
@@ -511,10 +537,10 @@ class Parser {
               this.r.skip(wire, end);
             }
             const length = this.r.pos - offset;
-            if (!inline || inline.field !== df) inline = { field: df, offset, length };
-            else inline = { field: df, offset: inline.offset, length: this.r.pos - inline.offset };
+            if (!inline || inline.field !== df) inline = { field: df, offset, length, wireStart: this.fieldStart, wireEnd: this.r.pos };
+            else inline = { field: df, offset: inline.offset, length: this.r.pos - inline.offset, wireStart: inline.wireStart, wireEnd: this.r.pos };
           } else {
-            this.r.skip(wire, end); // segment, unknown
+            this.keep(wire, end, unknownFields); // segment, unknown
           }
         }
       }
@@ -532,7 +558,12 @@ class Parser {
       const checksum = get('checksum');
       data = { kind: 'external', location: loc, offset, length, ...(checksum !== undefined ? { checksum } : {}) };
     } else if (inline) {
-      data = { kind: 'inline', field: inline.field, range: { offset: inline.offset, length: inline.length } };
+      data = {
+        kind: 'inline',
+        field: inline.field,
+        range: { offset: inline.offset, length: inline.length },
+        wire: { offset: inline.wireStart, length: inline.wireEnd - inline.wireStart },
+      };
     } else {
       data = { kind: 'none' };
     }
@@ -544,6 +575,7 @@ class Parser {
       protoRange: { offset: start, length: end - start },
       ...(docString !== undefined ? { docString } : {}),
       ...(metadataProps.length ? { metadataProps } : {}),
+      ...(unknownFields.length ? { unknownFields } : {}),
     };
   }
 
@@ -564,13 +596,14 @@ class Parser {
     let name = '';
     let type: TypeInfo = { kind: 'unknown' };
     let docString: string | undefined;
+    const unknownFields: ByteRange[] = [];
     this.fields(end, (field, wire) => {
       if (field === 1) name = this.str(wire, end);
       else if (field === 2) type = this.sub(wire, end, (e) => this.type(e));
       else if (field === 3) docString = this.str(wire, end);
-      else this.r.skip(wire, end);
+      else this.keep(wire, end, unknownFields); // metadata_props (4), unknown
     });
-    return { name, type, ...(docString !== undefined ? { docString } : {}) };
+    return { name, type, ...(docString !== undefined ? { docString } : {}), ...(unknownFields.length ? { unknownFields } : {}) };
   }
 
   private type(end: number): TypeInfo {
@@ -674,6 +707,7 @@ class Parser {
     const opsetImports: OperatorSetId[] = [];
     const valueInfo: ValueInfo[] = [];
     const metadataProps: StringStringEntry[] = [];
+    const unknownFields: ByteRange[] = [];
     this.fields(end, (field, wire) => {
       switch (field) {
         case 1:
@@ -713,7 +747,7 @@ class Parser {
           metadataProps.push(this.sub(wire, end, (e) => this.entry(e)));
           break;
         default:
-          this.r.skip(wire, end);
+          this.keep(wire, end, unknownFields);
       }
     });
     return {
@@ -729,6 +763,7 @@ class Parser {
       ...(overload !== undefined ? { overload } : {}),
       ...(docString !== undefined ? { docString } : {}),
       ...(metadataProps.length ? { metadataProps } : {}),
+      ...(unknownFields.length ? { unknownFields } : {}),
     };
   }
 }

@@ -92,8 +92,12 @@ export interface ByteRange {
 }
 
 export type TensorData =
-  /** raw_data or one of the typed *_data fields stored in the model file. */
-  | { readonly kind: 'inline'; readonly field: TensorDataField; readonly range: ByteRange }
+  /**
+   * raw_data or one of the typed *_data fields stored in the model file. `range` is the payload
+   * (after the length prefix); `wire` is the field as written, tags included (every occurrence),
+   * so a writer can copy it verbatim whatever its encoding (packed, unpacked, strings).
+   */
+  | { readonly kind: 'inline'; readonly field: TensorDataField; readonly range: ByteRange; readonly wire?: ByteRange }
   /** data_location = EXTERNAL. `location` is as written in the model (relative to the model's folder). */
   | {
       readonly kind: 'external';
@@ -124,6 +128,8 @@ export interface TensorInfo {
   readonly protoRange: ByteRange;
   readonly docString?: string;
   readonly metadataProps?: readonly StringStringEntry[];
+  /** Fields the reader does not decode, as written (tag included), in file order: a writer copies them. */
+  readonly unknownFields?: readonly ByteRange[];
 }
 
 export interface SparseTensorInfo {
@@ -155,6 +161,8 @@ export interface ValueInfo {
   readonly name: string;
   readonly type: TypeInfo;
   readonly docString?: string;
+  /** Fields the reader does not decode, as written (tag included), in file order. */
+  readonly unknownFields?: readonly ByteRange[];
 }
 
 /** AttributeProto.AttributeType */
@@ -197,6 +205,13 @@ export interface Attribute {
   readonly tensors?: readonly TensorInfo[];
   readonly graphs?: readonly Graph[];
   readonly typeProtos?: readonly TypeInfo[];
+  /**
+   * The bytes of `s` in the file, kept only when they are not valid UTF-8 (binary payloads such as
+   * EPContext caches), so a writer can copy them unchanged.
+   */
+  readonly sRange?: ByteRange;
+  /** Fields the reader does not decode, as written (tag included), in file order. */
+  readonly unknownFields?: readonly ByteRange[];
 }
 
 export interface Node {
@@ -210,6 +225,8 @@ export interface Node {
   readonly attributes: readonly Attribute[];
   readonly docString?: string;
   readonly metadataProps?: readonly StringStringEntry[];
+  /** Fields the reader does not decode, as written (tag included), in file order. */
+  readonly unknownFields?: readonly ByteRange[];
 }
 
 export interface Graph {
@@ -222,6 +239,8 @@ export interface Graph {
   readonly valueInfo: readonly ValueInfo[];
   readonly docString?: string;
   readonly metadataProps?: readonly StringStringEntry[];
+  /** quantization_annotation and fields the reader does not decode, as written (tag included), in file order. */
+  readonly unknownFields?: readonly ByteRange[];
 }
 
 export interface OperatorSetId {
@@ -243,6 +262,8 @@ export interface FunctionProto {
   readonly valueInfo: readonly ValueInfo[];
   readonly docString?: string;
   readonly metadataProps?: readonly StringStringEntry[];
+  /** Fields the reader does not decode, as written (tag included), in file order. */
+  readonly unknownFields?: readonly ByteRange[];
 }
 
 export interface OnnxModel {
@@ -261,4 +282,6 @@ export interface OnnxModel {
   readonly functions: readonly FunctionProto[];
   /** Bytes actually read from the model file while parsing (weights are skipped). */
   readonly bytesRead: number;
+  /** training_info, configuration and fields the reader does not decode, as written (tag included), in file order. */
+  readonly unknownFields?: readonly ByteRange[];
 }

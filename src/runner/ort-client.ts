@@ -8,11 +8,15 @@ import {
   providerInstallHint,
   type ExecutionProvider,
   type FromWorker,
+  type OptimizeGraphRequest,
+  type OptimizeGraphResult,
   type OrtProfileRequest,
   type OrtProfileResult,
   type OrtWorkerError,
   type ProviderProbe,
   type ToWorker,
+  type VerifyRequest,
+  type VerifyResult,
 } from './ort-protocol';
 
 export class OrtRunError extends Error {
@@ -41,6 +45,22 @@ export function profileWithOrt(request: OrtProfileRequest, opts: RunOptions): Pr
   return runWorker({ type: 'profile', request }, opts, (m) => (m.type === 'result' ? m.result : undefined), {
     what: 'Profiling',
     crashHint: 'ONNX Runtime crashed on this model; try graph optimization "disabled" or another execution provider. The editor is unaffected.',
+  });
+}
+
+/** Saves ORT's optimized model (see OptimizeGraphRequest) in the worker process. */
+export function optimizeGraphWithOrt(request: OptimizeGraphRequest, opts: Omit<RunOptions, 'onProgress'>): Promise<OptimizeGraphResult> {
+  return runWorker({ type: 'optimize', request }, opts, (m) => (m.type === 'optimized' ? m.result : undefined), {
+    what: 'Graph optimization',
+    crashHint: 'ONNX Runtime crashed while optimizing this model; try a lower optimization level. The source model is unchanged.',
+  });
+}
+
+/** Runs two models on the same inputs in the worker process and compares their outputs (see VerifyRequest). */
+export function verifyWithOrt(request: VerifyRequest, opts: Omit<RunOptions, 'onProgress'>): Promise<VerifyResult> {
+  return runWorker({ type: 'verify', request }, opts, (m) => (m.type === 'verified' ? m.result : undefined), {
+    what: 'Verification',
+    crashHint: 'ONNX Runtime crashed while running one of the models; try graph optimization "disabled" or another execution provider.',
   });
 }
 

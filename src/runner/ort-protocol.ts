@@ -4,6 +4,7 @@
  * never reaches the caller: the caller kills the process to cancel or on timeout.
  */
 import type { ExecutionProvider, OrtProfileRequest, OrtProfileResult } from '../core/results/ort-run';
+import type { VerifyRequest, VerifyResult } from '../core/verify/types';
 
 export type { DecodeResult, ExecutionProvider, OrtProfileRequest, OrtProfileResult, OrtSessionSettings } from '../core/results/ort-run';
 
@@ -39,12 +40,53 @@ export interface ProviderProbe {
   readonly ms: number;
 }
 
-export type ToWorker = { readonly type: 'profile'; readonly request: OrtProfileRequest } | { readonly type: 'probe'; readonly ep: ExecutionProvider };
+/**
+ * Save the model as ONNX Runtime optimizes it (session option `optimizedModelFilePath`) at `level`.
+ * The file is written in a temporary folder next to `outPath` and renamed into place, so a reader
+ * never sees half a model; an existing `outPath` is refused unless `overwrite`.
+ */
+export interface OptimizeGraphRequest {
+  readonly modelPath: string;
+  readonly outPath: string;
+  readonly level: 'basic' | 'extended' | 'all';
+  readonly ep: ExecutionProvider;
+  readonly allowCpuFallback?: boolean;
+  /**
+   * Initializers in `<out>.data` beside the model (ORT's optimized_model_external_initializers_*
+   * session config). Default: when the source has external data or is over 1 GiB (protobuf's 2 GiB limit).
+   */
+  readonly externalData?: boolean;
+  readonly overwrite?: boolean;
+}
+
+export interface OptimizeGraphResult {
+  readonly outPath: string;
+  readonly level: OptimizeGraphRequest['level'];
+  /** The provider the session was created on (the optimizations depend on it). */
+  readonly ep: ExecutionProvider;
+  /** The external data file written with the model (absolute), when there is one. */
+  readonly externalDataPath?: string;
+  /** The .onnx file and its external data. */
+  readonly sizeBytes: number;
+  /** Session creation including the save, ms. */
+  readonly ms: number;
+  readonly notes: readonly string[];
+}
+
+export type { VerifyRequest, VerifyResult } from '../core/verify/types';
+
+export type ToWorker =
+  | { readonly type: 'profile'; readonly request: OrtProfileRequest }
+  | { readonly type: 'probe'; readonly ep: ExecutionProvider }
+  | { readonly type: 'optimize'; readonly request: OptimizeGraphRequest }
+  | { readonly type: 'verify'; readonly request: VerifyRequest };
 
 export type FromWorker =
   | { readonly type: 'progress'; readonly phase: 'load' | 'warmup' | 'timed' | 'decode' | 'profiled'; readonly done: number; readonly total: number }
   | { readonly type: 'result'; readonly result: OrtProfileResult }
   | { readonly type: 'probe'; readonly probe: ProviderProbe }
+  | { readonly type: 'optimized'; readonly result: OptimizeGraphResult }
+  | { readonly type: 'verified'; readonly result: VerifyResult }
   | { readonly type: 'error'; readonly error: OrtWorkerError };
 
 /** The exact install step for a provider that onnxruntime-node does not bundle. */

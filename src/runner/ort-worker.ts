@@ -16,7 +16,9 @@ import { latencyStats } from '../core/metrics/stats';
 import { inferVocabSize, InputSynthesisError, synthesizeInputs, type SynthTensor } from '../core/inputs/synthesize';
 import { loadInputFiles, matchInputs } from '../core/inputs/tensor-files';
 import { argmaxLastToken, detectDecoderLayout, type DecoderLayout } from '../core/llm/decoder-layout';
-import { isOnnxError, readModel, summarize, type IoSummary } from '../core/onnx';
+import { isOnnxError, readModel, summarize, type IoSummary, type OnnxModel } from '../core/onnx';
+import { compareOutputs, DEFAULT_TOLERANCES, halfToFloat, type OutputTensor } from '../core/verify/agreement';
+import { alignDims, feedsForB } from '../core/verify/inputs';
 import { encodeModel } from '../core/onnx/proto-writer';
 import { DataType } from '../core/onnx/types';
 import {
@@ -24,11 +26,15 @@ import {
   type DecodeResult,
   type ExecutionProvider,
   type FromWorker,
+  type OptimizeGraphRequest,
+  type OptimizeGraphResult,
   type OrtProfileRequest,
   type OrtProfileResult,
   type OrtWorkerError,
   type ProviderProbe,
   type ToWorker,
+  type VerifyRequest,
+  type VerifyResult,
 } from './ort-protocol';
 import { machineInfo, sampleGpuMemory } from './machine';
 
@@ -54,7 +60,10 @@ function rssBytes(field: 'VmRSS' | 'VmHWM'): number {
   return field === 'VmRSS' ? process.memoryUsage().rss : process.resourceUsage().maxRSS * 1024;
 }
 
-function sessionOptions(req: OrtProfileRequest, ep: ExecutionProvider): OrtTypes.InferenceSession.SessionOptions {
+/** What creating a session needs from a request (profile, verify). */
+type SessionRequest = Pick<OrtProfileRequest, 'modelPath' | 'ep' | 'allowCpuFallback' | 'session'>;
+
+function sessionOptions(req: SessionRequest, ep: ExecutionProvider): OrtTypes.InferenceSession.SessionOptions {
   const s = req.session;
   return {
     executionProviders: [ep],
@@ -66,7 +75,7 @@ function sessionOptions(req: OrtProfileRequest, ep: ExecutionProvider): OrtTypes
   };
 }
 
-async function createSession(ort: Ort, req: OrtProfileRequest, extra: OrtTypes.InferenceSession.SessionOptions = {}) {
+async function createSession(ort: Ort, req: SessionRequest, extra: OrtTypes.InferenceSession.SessionOptions = {}) {
   const tryCreate = (ep: ExecutionProvider) => ort.InferenceSession.create(req.modelPath, { ...sessionOptions(req, ep), ...extra });
   if (req.ep !== 'cpu') {
     const bundled = ort.listSupportedBackends?.().find((b) => b.name === req.ep);
@@ -368,28 +377,201 @@ export async function probe(ep: ExecutionProvider): Promise<ProviderProbe> {
   }
 }
 
+async function readOrFail(file: string): Promise<OnnxModel> {
+  return readModel(file).catch((e: unknown) => {
+    throw new WorkerFailure({
+      code: 'model-load-failed',
+      message: isOnnxError(e) ? `${path.basename(file)}: ${e.message}` : firstLine(e),
+      hint: isOnnxError(e) ? e.hint : 'Check that the file is an ONNX model.',
+    });
+  });
+}
+
+function fileBytes(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Saves the model as ONNX Runtime optimizes it at `level` (session option optimizedModelFilePath).
+ * ORT writes into a fresh folder next to the target; the files are then renamed into place (the
+ * external data first, so the model never points at a missing file). The source is only read.
+ */
+export async function optimizeGraph(req: OptimizeGraphRequest): Promise<OptimizeGraphResult> {
+  const ort: Ort = require('onnxruntime-node');
+  const src = path.resolve(req.modelPath);
+  const out = path.resolve(req.outPath);
+  if (src === out) throw new WorkerFailure({ code: 'bad-input', message: 'The optimized model would overwrite the source model.', hint: 'Choose another output file.' });
+  if (fs.existsSync(out) && !req.overwrite) {
+    throw new WorkerFailure({ code: 'bad-input', message: `${out} already exists.`, hint: 'Choose another output file, or allow overwriting it.' });
+  }
+  const summary = summarize(await readOrFail(src));
+  const srcBytes = summary.file.sizeBytes + summary.externalData.files.reduce((a, f) => a + (f.sizeBytes ?? 0), 0);
+  const external = req.externalData ?? (summary.externalData.tensorCount > 0 || srcBytes > 2 ** 30);
+  const base = path.basename(out);
+  const dataName = `${base}.data`;
+  const dataOut = path.join(path.dirname(out), dataName);
+  if (external && fs.existsSync(dataOut) && !req.overwrite) {
+    throw new WorkerFailure({ code: 'bad-input', message: `${dataOut} already exists.`, hint: 'Choose another output file, or allow overwriting it.' });
+  }
+  let tmp: string;
+  try {
+    tmp = fs.mkdtempSync(path.join(path.dirname(out), '.il-optimize-'));
+  } catch (e) {
+    throw new WorkerFailure({ code: 'bad-input', message: `Cannot write next to ${out}: ${firstLine(e)}`, hint: 'Choose a folder you can write to.' });
+  }
+  try {
+    const t0 = performance.now();
+    const extra = external
+      ? { extra: { session: { optimized_model_external_initializers_file_name: dataName, optimized_model_external_initializers_min_size_in_bytes: '1024' } } }
+      : {};
+    const { session, ep, fallbackReason } = await createSession(
+      ort,
+      { modelPath: src, ep: req.ep, allowCpuFallback: req.allowCpuFallback ?? false, session: { graphOptimizationLevel: req.level, enableCpuMemArena: true } },
+      { optimizedModelFilePath: path.join(tmp, base), logSeverityLevel: 3, ...extra },
+    );
+    await session.release();
+    const ms = performance.now() - t0;
+    const written = path.join(tmp, base);
+    if (!fs.existsSync(written)) {
+      throw new WorkerFailure({ code: 'run-failed', message: 'ONNX Runtime created the session but wrote no optimized model.', hint: 'Try another optimization level or execution provider.' });
+    }
+    const notes: string[] = [];
+    if (fallbackReason) notes.push(`Optimized for CPU: ${fallbackReason}`);
+    if (req.level === 'all') {
+      notes.push(
+        `Level "all" includes layout optimizations for this machine's ${ep.toUpperCase()} provider (e.g. NCHWc blocked layouts): use the optimized model on the same hardware and provider, and save at "extended" for a portable model.`,
+      );
+    }
+    const tmpData = path.join(tmp, dataName);
+    let externalDataPath: string | undefined;
+    if (fs.existsSync(tmpData)) {
+      fs.renameSync(tmpData, dataOut);
+      externalDataPath = dataOut;
+    }
+    fs.renameSync(written, out);
+    return { outPath: out, level: req.level, ep, ...(externalDataPath ? { externalDataPath } : {}), sizeBytes: fileBytes(out) + (externalDataPath ? fileBytes(externalDataPath) : 0), ms, notes };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** An output as plain numbers for the comparison (float16 decoded from its raw bits). */
+function outputTensor(t: OrtTypes.Tensor): OutputTensor {
+  if (t.type === 'float16' && t.data instanceof Uint16Array) {
+    const bits = t.data;
+    const f = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) f[i] = halfToFloat(bits[i]!);
+    return { dtype: 'float16', dims: [...t.dims], data: f };
+  }
+  if (t.type === 'string') return { dtype: 'string', dims: [...t.dims], data: [] };
+  const data = t.data as OutputTensor['data'];
+  // A Float16Array (newer runtimes) reads as numbers already; copy so the session can be released.
+  return { dtype: t.type, dims: [...t.dims], data: ArrayBuffer.isView(data) ? (data.slice() as OutputTensor['data']) : data };
+}
+
+async function runForOutputs(ort: Ort, req: VerifyRequest, modelPath: string, tensors: readonly SynthTensor[], which: 'A' | 'B') {
+  const { session, ep } = await createSession(ort, { modelPath, ep: req.ep, allowCpuFallback: req.allowCpuFallback, session: req.session });
+  try {
+    const t0 = performance.now();
+    let out: OrtTypes.InferenceSession.OnnxValueMapType;
+    try {
+      out = await session.run(toFeeds(ort, tensors));
+    } catch (e) {
+      throw new WorkerFailure({
+        code: 'run-failed',
+        message: `Model ${which} (${path.basename(modelPath)}) failed inside ONNX Runtime: ${firstLine(e)}`,
+        hint: which === 'B' ? 'The new model does not run on the inputs the original accepts: the transform broke it, or its inputs changed.' : 'Check the input shapes (set symbolic dims explicitly) or the model itself.',
+      });
+    }
+    const ms = performance.now() - t0;
+    const outputs = new Map<string, OutputTensor>();
+    for (const name of session.outputNames) outputs.set(name, outputTensor(out[name] as OrtTypes.Tensor));
+    return { outputs, ms, ep };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Runs model A and model B on the same inputs (synthesized with a fixed seed, or the user's files)
+ * one after the other — only one session is alive at a time — and compares every output.
+ */
+export async function verify(req: VerifyRequest): Promise<VerifyResult> {
+  const ort: Ort = require('onnxruntime-node');
+  const modelA = await readOrFail(req.modelA);
+  const sa = summarize(modelA);
+  const sb = summarize(await readOrFail(req.modelB));
+  const dims = alignDims(sa.inputs, sb.inputs, req.dims);
+  const vocab = inferVocabSize(modelA);
+  const seed = req.seed ?? 42;
+  let a: { tensors: readonly SynthTensor[]; notes: readonly string[] };
+  let b: { tensors: SynthTensor[]; notes: string[] };
+  try {
+    a = req.inputFiles?.length
+      ? { tensors: matchInputs(loadInputFiles(req.inputFiles), sa.inputs), notes: [`inputs from ${req.inputFiles.map((f) => path.basename(f)).join(', ')}`] }
+      : synthesizeInputs(sa.inputs, { dims, seed, ...(vocab ? { vocabSize: vocab } : {}) });
+    const names = new Set(sa.inputs.map((i) => i.name));
+    const onlyB = sb.inputs.filter((i) => !names.has(i.name));
+    const ownB = onlyB.length ? synthesizeInputs(onlyB, { dims, seed: seed + 1, ...(vocab ? { vocabSize: vocab } : {}) }).tensors : [];
+    b = feedsForB(a.tensors, sb.inputs, ownB);
+  } catch (e) {
+    if (e instanceof InputSynthesisError || e instanceof Error) {
+      throw new WorkerFailure({ code: 'bad-input', message: firstLine(e), hint: req.inputFiles?.length ? 'Fix the input files, or let Inference Lens synthesize inputs.' : 'Set the input dims explicitly.' });
+    }
+    throw e;
+  }
+  const ra = await runForOutputs(ort, req, req.modelA, a.tensors, 'A');
+  const rb = await runForOutputs(ort, req, req.modelB, b.tensors, 'B');
+  const tolerances = { ...DEFAULT_TOLERANCES, ...req.tolerances };
+  const { outputs, verdict } = compareOutputs(ra.outputs, rb.outputs, tolerances);
+  return {
+    modelA: req.modelA,
+    modelB: req.modelB,
+    ep: rb.ep,
+    inputs: a.tensors.map((t) => ({ name: t.name, dtype: t.dtype, dims: t.dims })),
+    inputNotes: [...a.notes, ...b.notes],
+    outputs,
+    verdict,
+    tolerances,
+    runMs: { a: ra.ms, b: rb.ms },
+  };
+}
+
+function failureOf(e: unknown, what: string): OrtWorkerError {
+  return e instanceof WorkerFailure ? e.error : { code: 'crashed', message: `${what} failed: ${firstLine(e)}`, hint: 'Please report this with the model if you can share it.' };
+}
+
 // Entry point when forked.
 if (require.main === module && process.send) {
   process.once('message', (m: ToWorker) => {
-    if (m?.type === 'probe') {
-      void probe(m.ep).then((p) => {
-        send({ type: 'probe', probe: p });
-        process.disconnect?.();
-      });
-      return;
+    const answer = (p: Promise<FromWorker>, what: string) =>
+      p.then(
+        (reply) => {
+          send(reply);
+          process.disconnect?.();
+        },
+        (e: unknown) => {
+          send({ type: 'error', error: failureOf(e, what) });
+          process.disconnect?.();
+        },
+      );
+    switch (m?.type) {
+      case 'probe':
+        void answer(probe(m.ep).then((p) => ({ type: 'probe', probe: p })), 'The provider check');
+        break;
+      case 'profile':
+        void answer(profile(m.request).then((result) => ({ type: 'result', result })), 'The profiler');
+        break;
+      case 'optimize':
+        void answer(optimizeGraph(m.request).then((result) => ({ type: 'optimized', result })), 'Graph optimization');
+        break;
+      case 'verify':
+        void answer(verify(m.request).then((result) => ({ type: 'verified', result })), 'The verification');
+        break;
     }
-    if (m?.type !== 'profile') return;
-    profile(m.request).then(
-      (result) => {
-        send({ type: 'result', result });
-        process.disconnect?.();
-      },
-      (e: unknown) => {
-        const error: OrtWorkerError =
-          e instanceof WorkerFailure ? e.error : { code: 'crashed', message: `The profiler failed: ${firstLine(e)}`, hint: 'Please report this with the model if you can share it.' };
-        send({ type: 'error', error });
-        process.disconnect?.();
-      },
-    );
   });
 }

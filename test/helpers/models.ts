@@ -1,6 +1,7 @@
 /** Models the tests build: real ONNX files written with the core's encoder and loaded by ONNX Runtime. */
 import { encodeModel, type GraphSpec, type ModelSpec, type NodeSpec, type TensorSpec } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
+import { mulberry32 } from '../../src/core/inputs/synthesize';
 
 export function f32(values: readonly number[]): Uint8Array {
   return new Uint8Array(new Float32Array(values).buffer);
@@ -184,9 +185,12 @@ export function allDtypesModel(): { model: Uint8Array; expected: Map<string, { c
 /**
  * A BERT-like encoder (the structure exporters write: per-layer attention and FFN MatMuls with
  * module-scoped node names) with real float32 weights. `external` puts all weights in one data
- * file, written sparse, so multi-GB models cost no time to create.
+ * file, written sparse, so multi-GB models cost no time to create. `seed` (inline weights only)
+ * fills the weights with seeded random values as a trained model has them (projections with
+ * variance 1/fan-in, LayerNorm scales near 1, small biases) instead of the constant 0.01, so that
+ * numerical checks (quantization, float16) mean something.
  */
-export function transformerModel(opts: { layers: number; hidden: number; ffn: number; external?: string }): {
+export function transformerModel(opts: { layers: number; hidden: number; ffn: number; external?: string; seed?: number }): {
   model: Uint8Array;
   /** Size of the external data file to create (sparse), when `external` is set. */
   externalBytes: number;
@@ -197,6 +201,7 @@ export function transformerModel(opts: { layers: number; hidden: number; ffn: nu
   const inits: TensorSpec[] = [];
   let offset = 0;
   let weightBytes = 0;
+  const rnd = opts.seed !== undefined ? mulberry32(opts.seed) : undefined;
   const weight = (name: string, dims: number[]) => {
     const bytes = dims.reduce((a, b) => a * b, 1) * 4;
     weightBytes += bytes;
@@ -205,7 +210,15 @@ export function transformerModel(opts: { layers: number; hidden: number; ffn: nu
       offset += Math.ceil(bytes / 4096) * 4096;
     } else {
       const raw = new Uint8Array(bytes);
-      new Float32Array(raw.buffer).fill(0.01);
+      const v = new Float32Array(raw.buffer);
+      if (!rnd) v.fill(0.01);
+      else if (dims.length === 2) {
+        const a = Math.sqrt(3 / dims[0]!); // uniform(-a, a): variance 1/fan-in
+        for (let i = 0; i < v.length; i++) v[i] = (rnd() * 2 - 1) * a;
+      } else {
+        const base = name.endsWith('LayerNorm.weight') ? 1 : 0;
+        for (let i = 0; i < v.length; i++) v[i] = base + (rnd() * 2 - 1) * 0.05;
+      }
       inits.push({ name, dataType: DataType.FLOAT, dims, raw });
     }
     return name;

@@ -7,6 +7,7 @@ import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
 import { formatBytes, formatCount, formatDuration, withHint } from '../core/format';
 import * as path from 'node:path';
 import { CliUsageError, profileCommand, providersCommand } from './profile-command';
+import { compareCommand } from './compare-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { importTracePath, isTraceError } from '../core/trace';
 
@@ -23,6 +24,9 @@ Commands:
   providers [--json]              Which ONNX Runtime execution providers work here (cpu, cuda,
                                   tensorrt, webgpu), each checked with a trial session, and
                                   what to install for the others.
+  compare <a.onnx> <b.onnx>       Numerical agreement of two models on the same inputs (max abs/rel
+    [--profile] [--json]          error, cosine, top-1, NaN/Inf per output); --profile adds the
+                                  before/after metrics and per-operator deltas.
   trace <file|logdir> [--json]    Summary of a torch.profiler/Kineto trace (.json, .json.gz, or a
                                   TensorBoard log folder) or an ONNX Runtime profile: events,
                                   GPU busy/idle, top operators and kernels, steps, memory peak.
@@ -61,6 +65,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await providersCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       case 'trace':
         return await traceCommand(rest, io);
+      case 'compare':
+        return await compareCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'inference-lens --help' for the list.`);
     }

@@ -1,0 +1,261 @@
+/**
+ * The numerical check and the before/after comparison on the command line: `inference-lens compare
+ * <a> <b> [--profile]` and `inference-lens optimize <model> --graph LEVEL [--verify]`. Parsing and
+ * printing only, over src/runner/compare-models.ts (the same code path as the editor's Apply).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeStructure, modelBytes, structureDelta, type ComparisonFile, type TransformInfo } from '../core/compare/comparison';
+import type { MetricDelta, RunComparison } from '../core/compare/compare-runs';
+import { formatBytes, formatMs, formatRate, withHint } from '../core/format';
+import { summarizeModel } from '../core/onnx';
+import { uniqueOutputPath } from '../core/optimize/paths';
+import type { OutputAgreement } from '../core/verify/agreement';
+import type { VerifyResult } from '../core/verify/types';
+import { compareModels, type CompareModelsRequest } from '../runner/compare-models';
+import { OrtRunError, optimizeGraphWithOrt } from '../runner/ort-client';
+import type { OptimizeGraphResult } from '../runner/ort-protocol';
+import { CliUsageError, parseProfileArgs, type ProfileArgs } from './profile-command';
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const num = (v: number): string => {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : a >= 100 ? v.toFixed(1) : v.toPrecision(3);
+};
+
+function table(rows: readonly (readonly string[])[], rightFrom = 1): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => '  ' + r.map((cell, c) => (c === r.length - 1 && c < rightFrom ? cell : c >= rightFrom ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+const VERDICT_TEXT = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
+
+function outputRow(o: OutputAgreement): string[] {
+  const comparable = o.verdict !== 'missing' && o.verdict !== 'mismatch';
+  return [
+    o.name,
+    o.verdict,
+    comparable ? num(o.maxAbsError) : '-',
+    comparable ? num(o.maxRelError) : '-',
+    comparable ? o.cosine.toFixed(6) : '-',
+    o.top1 ? `${(o.top1.agreement * 100).toFixed(1)}%` : '-',
+    comparable ? `${o.nanA}/${o.infA} → ${o.nanB}/${o.infB}` : '-',
+  ];
+}
+
+export function renderVerify(v: VerifyResult, names: { a: string; b: string }): string {
+  const lines: string[] = [];
+  lines.push(`Numerical check: ${names.b} against ${names.a} on ${v.ep.toUpperCase()}, the same inputs: ${v.inputs.map((i) => `${i.name} ${i.dtype}[${i.dims.join(',')}]`).join(', ')}`);
+  for (const n of v.inputNotes) lines.push(`  note: ${n}`);
+  lines.push(table([['output', 'verdict', 'max abs', 'max rel', 'cosine', 'top-1', 'NaN/Inf A → B'], ...v.outputs.map(outputRow)], 2).trimEnd());
+  for (const o of v.outputs) if (o.verdict !== 'identical' && o.verdict !== 'close') lines.push(`  ! ${o.name}: ${o.reason}`);
+  const t = v.tolerances;
+  const why =
+    v.verdict === 'pass'
+      ? `every output identical or close (cosine ≥ ${t.cosineClose}, top-1 ≥ ${t.top1Close * 100}%)`
+      : v.verdict === 'warn'
+        ? 'usable but visibly different: check accuracy on real data'
+        : 'the outputs disagree';
+  lines.push(`Verdict: ${VERDICT_TEXT[v.verdict]} — ${why}`);
+  return lines.join('\n') + '\n';
+}
+
+function metricText(m: MetricDelta, v: number): string {
+  switch (m.unit) {
+    case 'ms':
+      return `${formatMs(v)} ms`;
+    case 'per-s':
+      return `${formatRate(v)}/s`;
+    case 'tokens-per-s':
+      return `${formatRate(v)} tok/s`;
+    case 'bytes':
+      return formatBytes(v);
+  }
+}
+
+function changeText(m: MetricDelta): string {
+  const pct = m.change === null ? (m.b === 0 ? '0%' : 'new') : `${m.change > 0 ? '+' : ''}${(m.change * 100).toFixed(1)}%`;
+  return m.verdict === 'same' ? `${pct} (same)` : `${pct} ${m.verdict}`;
+}
+
+const usText = (us: number): string => `${formatMs(us / 1000)} ms`;
+
+export function renderRunComparison(c: RunComparison, names: { a: string; b: string }, top = 12): string {
+  const lines: string[] = [];
+  lines.push(`Before / after (${names.a} → ${names.b})`);
+  lines.push(table([['metric', names.a, names.b, 'change'], ...c.metrics.map((m) => [m.label, metricText(m, m.a), metricText(m, m.b), changeText(m)])]).trimEnd());
+  lines.push(`  speedup (p50): ${c.speedup.toFixed(2)}×`);
+  if (c.operators.length) {
+    lines.push('');
+    lines.push(`Operators, time per profiled run${c.nodeTimeUs ? ` (node time ${usText(c.nodeTimeUs.a)} → ${usText(c.nodeTimeUs.b)})` : ''}`);
+    const rows = c.operators
+      .slice(0, top)
+      .map((o) => [o.opType, o.provider.replace(/ExecutionProvider$/, ''), o.a ? usText(o.a.us) : '-', o.b ? usText(o.b.us) : '-', `${o.deltaUs > 0 ? '+' : ''}${usText(o.deltaUs)}`]);
+    lines.push(table([['op', 'EP', names.a, names.b, 'delta'], ...rows], 2).trimEnd());
+    if (c.operators.length > top) lines.push(`  … ${c.operators.length - top} more op types (--json has them all)`);
+  }
+  for (const n of c.notes) lines.push(`  ! ${n}`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderComparison(f: ComparisonFile): string {
+  const names = { a: f.a.name, b: f.b.name };
+  const parts: string[] = [];
+  const changed = describeStructure(f.structure);
+  parts.push(`${f.transform ? `${f.transform.title}: ` : ''}${f.a.name} (${formatBytes(f.a.sizeBytes)}) → ${f.b.name} (${formatBytes(f.b.sizeBytes)})\n${changed.length ? changed.map((l) => `  ${l}\n`).join('') : '  same graph structure (op counts, weights by type, inputs and outputs)\n'}`);
+  parts.push(renderVerify(f.verify, names));
+  if (f.comparison) parts.push(renderRunComparison(f.comparison, names));
+  return parts.join('\n');
+}
+
+function cliOrtError(e: OrtRunError): string {
+  const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
+  return `inference-lens: ${withHint(e.message, hint)}\n`;
+}
+
+/** Pulls the flags only compare/optimize know out of `args`; the rest are profile options. */
+export function takeFlags(args: readonly string[], booleans: readonly string[], valued: readonly string[]): { rest: string[]; flags: Set<string>; values: Map<string, string> } {
+  const rest: string[] = [];
+  const flags = new Set<string>();
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (booleans.includes(a)) flags.add(a);
+    else if (valued.includes(a)) {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new CliUsageError(`${a} needs a value`);
+      values.set(a, v);
+    } else rest.push(a);
+  }
+  return { rest, flags, values };
+}
+
+/** Profile options for two models: parsed as `profile` parses them, errors worded for `command`. */
+export function profileOptions(model: string, rest: readonly string[], command: string): ProfileArgs {
+  if (rest.includes('--trace')) throw new CliUsageError(`--trace is not an option of ${command}; profile one model to export its trace`);
+  if (rest.includes('--json')) throw new CliUsageError(`--json takes no file for ${command}; it prints the comparison`);
+  try {
+    return parseProfileArgs([model, ...rest], process.cwd());
+  } catch (e) {
+    if (e instanceof CliUsageError) throw new CliUsageError(e.message.replace(/ for profile\b/, ` for ${command}`).replace('profile takes one model path', `${command}: unexpected argument`));
+    throw e;
+  }
+}
+
+export function seedOf(values: Map<string, string>): number | undefined {
+  const s = values.get('--seed');
+  if (s === undefined) return undefined;
+  if (!/^\d+$/.test(s)) throw new CliUsageError('--seed needs a non-negative integer');
+  return Number(s);
+}
+
+export function requestFrom(p: ProfileArgs, a: string, b: string, withProfile: boolean, seed: number | undefined, transform?: TransformInfo): CompareModelsRequest {
+  const r = p.request;
+  return {
+    modelA: a,
+    modelB: b,
+    verify: {
+      ep: r.ep,
+      allowCpuFallback: r.allowCpuFallback,
+      session: r.session,
+      dims: r.dims,
+      ...(r.inputFiles ? { inputFiles: r.inputFiles } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    },
+    ...(withProfile ? { profile: { warmupRuns: r.warmupRuns, timedRuns: r.timedRuns, profiledRuns: r.profiledRuns, ...(r.decode ? { decode: r.decode } : {}) } } : {}),
+    ...(transform ? { transform } : {}),
+  };
+}
+
+export async function runCompare(req: CompareModelsRequest, p: ProfileArgs, json: boolean, io: Io, workerPath: string, lead = ''): Promise<number> {
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  try {
+    const tty = process.stderr.isTTY;
+    const r = await compareModels(req, {
+      workerPath,
+      outDir: p.outDir,
+      signal: ac.signal,
+      timeoutMs: p.timeoutMs,
+      onStep: (s) => {
+        if (tty) process.stderr.write(`\r\x1b[K${s === 'verify' ? 'checking outputs' : `profiling ${s === 'profile-a' ? 'A' : 'B'}`}…`);
+      },
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (json) io.out(`${JSON.stringify(r.file, null, 2)}\n`);
+    else {
+      io.out(lead + renderComparison(r.file));
+      const rel = path.relative(process.cwd(), r.filePath);
+      io.out(`\nSaved ${rel.startsWith('..') ? r.filePath : rel}\n`);
+    }
+    return r.file.verify.verdict === 'fail' ? 1 : 0;
+  } catch (e) {
+    if (e instanceof OrtRunError) {
+      io.err(cliOrtError(e));
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSig);
+  }
+}
+
+export const GRAPH_LEVELS = ['basic', 'extended', 'all'] as const;
+export type GraphLevel = (typeof GRAPH_LEVELS)[number];
+
+export function parseGraphLevel(v: string | undefined): GraphLevel {
+  if (!v || !(GRAPH_LEVELS as readonly string[]).includes(v)) throw new CliUsageError(`--graph must be basic, extended or all${v ? ` (got '${v}')` : ''}`);
+  return v as GraphLevel;
+}
+
+export function renderGraphOptimized(r: OptimizeGraphResult, src: { name: string; bytes: number }, changed: readonly string[]): string {
+  const lines = [`Optimized ${src.name} at level "${r.level}" on ${r.ep.toUpperCase()} → ${path.basename(r.outPath)} (${formatBytes(r.sizeBytes)}, was ${formatBytes(src.bytes)}) in ${formatMs(r.ms)} ms`];
+  if (r.externalDataPath) lines.push(`  weights in ${path.basename(r.externalDataPath)}`);
+  for (const l of changed.length ? changed : ['no structural change (ORT found nothing to fuse or fold at this level)']) lines.push(`  ${l}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `optimize <model> --graph LEVEL [-o out.onnx] [--force] [--verify] [--json]`: ORT's optimized
+ * model saved as a new file (refuses to overwrite without --force); with --verify the numerical
+ * check and the before/after profile. `args` are what the optimize command did not consume.
+ */
+export async function graphOptimizeCommand(
+  o: { readonly model: string; readonly level: GraphLevel; readonly out?: string; readonly force: boolean; readonly verify: boolean; readonly json: boolean; readonly rest: readonly string[] },
+  io: Io,
+  workerPath: string,
+): Promise<number> {
+  const src = path.resolve(o.model);
+  if (!fs.existsSync(src)) throw new CliUsageError(`${src} does not exist`);
+  if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
+  const out = o.out ? path.resolve(o.out) : uniqueOutputPath(src, 'graph', fs.existsSync);
+  if (out === src) throw new CliUsageError('the output would overwrite the source model; choose another -o');
+  if (fs.existsSync(out) && !o.force) throw new CliUsageError(`${out} exists; pass --force to overwrite it, or choose another -o`);
+  const p = profileOptions(src, o.rest, 'optimize');
+  let r: OptimizeGraphResult;
+  try {
+    r = await optimizeGraphWithOrt({ modelPath: src, outPath: out, level: o.level, ep: p.request.ep, allowCpuFallback: p.request.allowCpuFallback, overwrite: o.force }, { workerPath, timeoutMs: p.timeoutMs });
+  } catch (e) {
+    if (e instanceof OrtRunError) {
+      io.err(cliOrtError(e));
+      return 2;
+    }
+    throw e;
+  }
+  const [sa, sb] = [await summarizeModel(src), await summarizeModel(out)];
+  const changed = describeStructure(structureDelta(sa, sb));
+  const report = renderGraphOptimized(r, { name: sa.file.name, bytes: modelBytes(sa) }, changed);
+  if (!o.verify) {
+    io.out(o.json ? `${JSON.stringify(r, null, 2)}\n` : report);
+    return 0;
+  }
+  const transform: TransformInfo = { kind: 'optimize-graph', title: `Optimize graph (${o.level})`, changes: changed, warnings: r.notes };
+  return runCompare(requestFrom(p, src, out, true, undefined, transform), p, o.json, io, workerPath, `${report}\n`);
+}

@@ -72,6 +72,8 @@ const BUNDLES = [
 const COPIES = [
   ['@vscode/codicons/dist/codicon.css', 'dist/webview/codicon.css'],
   ['@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf'],
+  // The PyTorch harness, run by the user's Python (src/runner/torch-runner.ts).
+  ['./src/runner/torch_harness.py', 'dist/torch_harness.py'],
 ];
 
 /** @param {Bundle} b */

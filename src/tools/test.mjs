@@ -5,6 +5,7 @@
 //   npm test -- --skip-setup      do not install anything (npm ci, chromium, code-server)
 //
 // Setup, only when missing: `npm ci` (node_modules absent or not matching package-lock.json),
+// a Python with PyTorch for the harness tests (src/tools/torch-python.mjs; unit tier),
 // `apt-get install chromium` (e2e), Node 24 + code-server in the tools folder outside the repo (e2e;
 // see src/tools/code-server.mjs). Then typecheck, build, package, and ONE node:test run over the
 // tiers' files, so the output ends with the test runner's summary (`# pass N`, `# fail N`).
@@ -13,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeModulesStale, NPM_CI } from './node-modules.mjs';
+import { ensureTorchPython, TORCH_PYTHON_ENV } from './torch-python.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIERS = ['unit', 'webview', 'e2e'];
@@ -65,6 +67,14 @@ function printTimings() {
 function setup() {
   const stale = nodeModulesStale(REPO);
   if (stale) mustRun(`npm ci (${stale})`, 'npm', NPM_CI.args, { env: NPM_CI.env, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (tiers.includes('unit')) {
+    // The PyTorch harness tests run torch for real (CPU); without it they skip and say why.
+    const t0 = Date.now();
+    const torch = ensureTorchPython((m) => say(m));
+    if ('python' in torch) process.env[TORCH_PYTHON_ENV] = torch.python;
+    else say(`no PyTorch for the harness tests: ${torch.reason}`);
+    timings.push(['python with torch', (Date.now() - t0) / 1000]);
+  }
   if (!wantBrowser) return;
   return import('./code-server.mjs').then(async (cs) => {
     if (!fs.existsSync(CHROMIUM)) {

@@ -363,3 +363,50 @@ export function tinyDecoderModel(opts: { layers: number; vocab: number; dim: num
 }
 
 type ValueSpecT = { name: string; elemType: number; shape?: (number | string | null)[] };
+
+/**
+ * mlpModel changed in known ways, to test comparisons (text diff, structural diff):
+ *   opset 17 → 18; input x float[batch,4] → float[1,4]; W float → float16 (48 → 24 bytes);
+ *   Relu → Sigmoid; a new Mul by a new scalar initializer `scale`; a second output `xw`.
+ * Runs in ORT (W is cast back to float by a Cast node, so Cast is new too).
+ */
+export function mlpVariantModel(): Uint8Array {
+  const W16 = new Uint8Array(new Uint16Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((v) => f16bits(v / 10))).buffer);
+  return encodeModel({
+    irVersion: 10,
+    producerName: 'inference-lens-tests',
+    producerVersion: '2',
+    opsets: [{ domain: '', version: 18 }],
+    graph: {
+      name: 'mlp',
+      nodes: [
+        { name: '/fc/Cast', opType: 'Cast', inputs: ['W'], outputs: ['W32'], attributes: { to: { i: DataType.FLOAT } } },
+        { name: '/fc/MatMul', opType: 'MatMul', inputs: ['x', 'W32'], outputs: ['xw'] },
+        { name: '/fc/Add', opType: 'Add', inputs: ['xw', 'b'], outputs: ['xwb'] },
+        { name: '/act/Sigmoid', opType: 'Sigmoid', inputs: ['xwb'], outputs: ['act'] },
+        { name: '/scale/Mul', opType: 'Mul', inputs: ['act', 'scale'], outputs: ['y'] },
+      ],
+      initializers: [
+        { name: 'W', dataType: DataType.FLOAT16, dims: [4, 3], raw: W16 },
+        { name: 'b', dataType: DataType.FLOAT, dims: [3], raw: f32([0.5, -0.5, 0.25]) },
+        { name: 'scale', dataType: DataType.FLOAT, dims: [], raw: f32([2]) },
+      ],
+      inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: [1, 4] }],
+      outputs: [
+        { name: 'y', elemType: DataType.FLOAT, shape: [1, 3] },
+        { name: 'xw', elemType: DataType.FLOAT, shape: [1, 3] },
+      ],
+    },
+  });
+}
+
+/** IEEE half-precision bits of a float (round to nearest; normal range only, enough for test weights). */
+function f16bits(v: number): number {
+  const f = new Float32Array([v]);
+  const u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  const mant = u & 0x7fffff;
+  if (exp <= 0) return sign;
+  return sign | (exp << 10) | Math.round(mant / 0x2000);
+}

@@ -6,3 +6,5 @@ export { summarizeModel, summarize } from './summary';
 export { parseModel, parseModelBuffer, parseTensorProtoBuffer, subgraphsOf, walkGraphs } from './reader';
 export { resolveExternalDataPath } from './external-data';
 export { typeText, dimSummary } from './summary';
+export { modelText, modelTextOfFile, countNodes, type ModelText, type ModelTextOptions } from './text';
+export * from './diff';

@@ -3,44 +3,16 @@
  * node → source frames over the lazy model from `readModel` (weights stay on disk; only small
  * constant tensors that shapes depend on are read).
  *
- * NOTE: first commit of the API; the analysis below is a placeholder being replaced by the real one.
+ *   const model = await readModel(file);
+ *   const insight = analyzeModel(model, { dims: { batch: 8, sequence: 512 } });
+ *   insight.values.get('logits')      // { elemType: 1, shape: ['batch', 'sequence', 32000] }
+ *   insight.totals.macs               // for the dims given; null when some node's cost is unknown
+ *   insight.memoryPlan({ batch: 1, sequence: 128 }).peakActivationBytes
+ *
+ * Symbolic dims are canonical strings (`past_sequence_length+sequence_length`); `evalDim` evaluates one
+ * for chosen values.
  */
-import type { OnnxModel } from '../onnx/types';
-import type { AnalyzeOptions, GraphInsight, MemoryPlan, ModelInsight, ValueShape } from './types';
-
 export * from './types';
-
-export function analyzeModel(model: OnnxModel, opts: AnalyzeOptions = {}): ModelInsight {
-  const values = new Map<string, ValueShape>();
-  for (const v of [...model.graph.inputs, ...model.graph.outputs, ...model.graph.valueInfo]) {
-    if (v.type.kind !== 'tensor') continue;
-    values.set(v.name, {
-      elemType: v.type.elemType,
-      shape: v.type.shape ? v.type.shape.map((d) => (d.kind === 'value' ? d.value : d.kind === 'param' ? d.param : null)) : null,
-    });
-  }
-  const main: GraphInsight = { path: '', name: model.graph.name, values };
-  const dims = opts.dims ?? {};
-  const plan = (d = dims): MemoryPlan => ({
-    dims: d,
-    peakActivationBytes: 0,
-    peakAtNodeIndex: -1,
-    peakAtNodeName: '',
-    liveAtPeak: [],
-    weightBytes: 0,
-    unknownTensors: 0,
-    subgraphsExcluded: false,
-  });
-  return {
-    values,
-    graphs: [main],
-    nodes: [],
-    scopes: [],
-    totals: { flops: null, macs: null, paramBytes: 0, nodes: 0, unknownNodes: 0, knownFlops: 0, knownMacs: 0 },
-    coverage: { known: 0, partial: 0, total: values.size, ratio: 0, unsupportedOps: [] },
-    symbols: [],
-    dims,
-    memoryPlan: plan,
-    warnings: [],
-  };
-}
+export { analyzeModel } from './analyze';
+export { evalDim, parseDim } from './expr';
+export { parseStackTrace, parsePyStringList, scopeOf, nodeSource, META as SOURCE_METADATA_KEYS } from './source';

@@ -13,6 +13,7 @@
  * need has no value. Their symbolic form is kept next to them (`*Expr`) so a UI can show
  * `2*batch*sequence*1024` whatever the values.
  */
+import type { ByteSource } from '../onnx/wire';
 import type { SourceFrame } from '../profile/source';
 
 export type { SourceFrame };
@@ -160,7 +161,7 @@ export interface ModelInsight {
   readonly values: ReadonlyMap<string, ValueShape>;
   /** Main graph first, then every subgraph (If/Loop/Scan bodies), depth first. */
   readonly graphs: readonly GraphInsight[];
-  /** Every node of every graph: main graph nodes in order first, then subgraph nodes after their graph. */
+  /** Every node of every graph in execution order: an If/Loop/Scan node is followed by its bodies' nodes. */
   readonly nodes: readonly NodeCost[];
   /** One entry per scope prefix that has nodes ([] = the whole model), in first-seen order. */
   readonly scopes: readonly ScopeCost[];
@@ -181,4 +182,11 @@ export interface AnalyzeOptions {
   readonly dims?: DimValues;
   /** Checked every few hundred nodes; aborting throws OnnxError('cancelled'). */
   readonly signal?: AbortSignal;
+  /**
+   * Whether shapes the model itself declares (value_info, graph outputs) fill what inference leaves
+   * unknown (default true; a conflict with an inferred dim is a warning, the inferred dim wins).
+   */
+  readonly useValueInfo?: boolean;
+  /** Where the model's bytes are, for a model parsed from a buffer (default: the file at `model.path`). */
+  readonly source?: ByteSource;
 }

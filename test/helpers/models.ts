@@ -410,3 +410,36 @@ function f16bits(v: number): number {
   if (exp <= 0) return sign;
   return sign | (exp << 10) | Math.round(mant / 0x2000);
 }
+
+/**
+ * A small conv net with hand-checkable costs: x float[batch,3,H,W] → Conv 3→4 (3x3, pad 1, bias) → Relu
+ * → depthwise Conv (group 4, 3x3, stride 2, pad 1) → MaxPool 2x2/2 → GlobalAveragePool → Flatten →
+ * Gemm 4→2 (bias). Node names carry module scopes (`/features/conv1/Conv`). Runs in ORT.
+ */
+export function convNetModel(): Uint8Array {
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed / 2147483647) * 2 - 1;
+  };
+  const w = (name: string, dims: number[]): TensorSpec => ({ name, dataType: DataType.FLOAT, dims, raw: f32(Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rnd() * 0.3)) });
+  return encodeModel({
+    irVersion: 9,
+    opsets: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'convnet',
+      nodes: [
+        { name: '/features/conv1/Conv', opType: 'Conv', inputs: ['x', 'conv1.weight', 'conv1.bias'], outputs: ['c1'], attributes: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } } },
+        { name: '/features/act/Relu', opType: 'Relu', inputs: ['c1'], outputs: ['r1'] },
+        { name: '/features/dw/Conv', opType: 'Conv', inputs: ['r1', 'dw.weight'], outputs: ['c2'], attributes: { group: { i: 4 }, kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] }, strides: { ints: [2, 2] } } },
+        { name: '/features/pool/MaxPool', opType: 'MaxPool', inputs: ['c2'], outputs: ['p'], attributes: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } } },
+        { name: '/head/gap/GlobalAveragePool', opType: 'GlobalAveragePool', inputs: ['p'], outputs: ['g'] },
+        { name: '/head/Flatten', opType: 'Flatten', inputs: ['g'], outputs: ['f'] },
+        { name: '/head/fc/Gemm', opType: 'Gemm', inputs: ['f', 'fc.weight', 'fc.bias'], outputs: ['logits'] },
+      ],
+      initializers: [w('conv1.weight', [4, 3, 3, 3]), w('conv1.bias', [4]), w('dw.weight', [4, 1, 3, 3]), w('fc.weight', [4, 2]), w('fc.bias', [2])],
+      inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: ['batch', 3, 'height', 'width'] }],
+      outputs: [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch', 2] }],
+    },
+  });
+}

@@ -67,7 +67,8 @@ export class Scope {
 }
 
 const MAX_VAL = 1024;
-const BIG = 2 ** 62;
+/** Slice bounds at least this large mean "to the end" (exporters write INT64_MAX, INT32_MAX or 2^53). */
+const BIG = 2 ** 31 - 1;
 
 const FLOATS = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);
 

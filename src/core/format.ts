@@ -24,6 +24,21 @@ export function formatCount(n: number): string {
   return `${(n / 1e9).toFixed(2)}B`;
 }
 
+/** 12_300_000_000 → "12.3 G": decimal SI prefixes with about three significant digits (FLOPs, MACs). */
+export function formatSi(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  const units: [number, string][] = [
+    [1e15, 'P'],
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
+  for (const [f, u] of units) if (a >= f) return `${formatMs(n / f)} ${u}`;
+  return String(n);
+}
+
 /** A measured value with about three significant digits, as the metrics show it: 123, 12.3, 1.23. */
 export function formatMs(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);

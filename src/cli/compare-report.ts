@@ -12,7 +12,7 @@ import { summarizeModel } from '../core/onnx';
 import { uniqueOutputPath } from '../core/optimize/paths';
 import type { OutputAgreement } from '../core/verify/agreement';
 import type { VerifyResult } from '../core/verify/types';
-import { compareModels, type CompareModelsRequest } from '../runner/compare-models';
+import { compareModels, type ComparedModels, type CompareModelsRequest } from '../runner/compare-models';
 import { OrtRunError, optimizeGraphWithOrt } from '../runner/ort-client';
 import type { OptimizeGraphResult } from '../runner/ort-protocol';
 import { CliUsageError, parseProfileArgs, type ProfileArgs } from './profile-command';
@@ -103,11 +103,12 @@ export function renderRunComparison(c: RunComparison, names: { a: string; b: str
   return lines.join('\n') + '\n';
 }
 
-export function renderComparison(f: ComparisonFile): string {
+/** The comparison as text: what changed (unless `withStructure` is false), the numerical check, the before/after tables. */
+export function renderComparison(f: ComparisonFile, withStructure = true): string {
   const names = { a: f.a.name, b: f.b.name };
   const parts: string[] = [];
   const changed = describeStructure(f.structure);
-  parts.push(`${f.transform ? `${f.transform.title}: ` : ''}${f.a.name} (${formatBytes(f.a.sizeBytes)}) → ${f.b.name} (${formatBytes(f.b.sizeBytes)})\n${changed.length ? changed.map((l) => `  ${l}\n`).join('') : '  same graph structure (op counts, weights by type, inputs and outputs)\n'}`);
+  if (withStructure) parts.push(`${f.transform ? `${f.transform.title}: ` : ''}${f.a.name} (${formatBytes(f.a.sizeBytes)}) → ${f.b.name} (${formatBytes(f.b.sizeBytes)})\n${changed.length ? changed.map((l) => `  ${l}\n`).join('') : '  same graph structure (op counts, weights by type, inputs and outputs)\n'}`);
   parts.push(renderVerify(f.verify, names));
   if (f.comparison) parts.push(renderRunComparison(f.comparison, names));
   return parts.join('\n');
@@ -172,12 +173,13 @@ export function requestFrom(p: ProfileArgs, a: string, b: string, withProfile: b
   };
 }
 
-export async function runCompare(req: CompareModelsRequest, p: ProfileArgs, json: boolean, io: Io, workerPath: string, lead = ''): Promise<number> {
+/** Runs the comparison with SIGINT as cancel and a progress line on a terminal. OrtRunError propagates. */
+export async function executeCompare(req: CompareModelsRequest, p: ProfileArgs, workerPath: string): Promise<ComparedModels> {
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
+  const tty = process.stderr.isTTY;
   try {
-    const tty = process.stderr.isTTY;
     const r = await compareModels(req, {
       workerPath,
       outDir: p.outDir,
@@ -187,23 +189,50 @@ export async function runCompare(req: CompareModelsRequest, p: ProfileArgs, json
         if (tty) process.stderr.write(`\r\x1b[K${s === 'verify' ? 'checking outputs' : `profiling ${s === 'profile-a' ? 'A' : 'B'}`}…`);
       },
     });
-    if (tty) process.stderr.write('\r\x1b[K');
-    if (json) io.out(`${JSON.stringify(r.file, null, 2)}\n`);
-    else {
-      io.out(lead + renderComparison(r.file));
-      const rel = path.relative(process.cwd(), r.filePath);
-      io.out(`\nSaved ${rel.startsWith('..') ? r.filePath : rel}\n`);
-    }
-    return r.file.verify.verdict === 'fail' ? 1 : 0;
-  } catch (e) {
-    if (e instanceof OrtRunError) {
-      io.err(cliOrtError(e));
-      return 2;
-    }
-    throw e;
+    return r;
   } finally {
+    if (tty) process.stderr.write('\r\x1b[K');
     process.removeListener('SIGINT', onSig);
   }
+}
+
+/** The exit code and stderr line for an ONNX Runtime failure, or undefined for anything else. */
+export function ortFailure(e: unknown, io: Io): number | undefined {
+  if (!(e instanceof OrtRunError)) return undefined;
+  io.err(cliOrtError(e));
+  return 2;
+}
+
+export function savedLine(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return `\nSaved ${rel.startsWith('..') ? file : rel}\n`;
+}
+
+/**
+ * Runs the comparison and prints it: `lead` first (the structural diff, when the caller printed one:
+ * then the short "what changed" block is left out), the numerical check, the before/after tables,
+ * where it was saved. `--json` prints the comparison file with `extraJson` merged in. Exit code 1
+ * when an output differs, 2 when ONNX Runtime fails.
+ */
+export async function runCompare(
+  req: CompareModelsRequest,
+  p: ProfileArgs,
+  json: boolean,
+  io: Io,
+  workerPath: string,
+  lead = '',
+  extraJson: Readonly<Record<string, unknown>> = {},
+): Promise<number> {
+  let r: ComparedModels;
+  try {
+    r = await executeCompare(req, p, workerPath);
+  } catch (e) {
+    const code = ortFailure(e, io);
+    if (code !== undefined) return code;
+    throw e;
+  }
+  io.out(json ? `${JSON.stringify({ ...r.file, ...extraJson, comparisonFile: r.filePath }, null, 2)}\n` : `${lead}${renderComparison(r.file, !lead)}${savedLine(r.filePath)}`);
+  return r.file.verify.verdict === 'fail' ? 1 : 0;
 }
 
 export const GRAPH_LEVELS = ['basic', 'extended', 'all'] as const;
@@ -239,9 +268,9 @@ export async function graphOptimizeCommand(
   if (out === src) throw new CliUsageError('the output would overwrite the source model; choose another -o');
   if (fs.existsSync(out) && !o.force) throw new CliUsageError(`${out} exists; pass --force to overwrite it, or choose another -o`);
   const p = profileOptions(src, o.rest, 'optimize');
-  let r: OptimizeGraphResult;
+  let res: OptimizeGraphResult;
   try {
-    r = await optimizeGraphWithOrt({ modelPath: src, outPath: out, level: o.level, ep: p.request.ep, allowCpuFallback: p.request.allowCpuFallback, overwrite: o.force }, { workerPath, timeoutMs: p.timeoutMs });
+    res = await optimizeGraphWithOrt({ modelPath: src, outPath: out, level: o.level, ep: p.request.ep, allowCpuFallback: p.request.allowCpuFallback, overwrite: o.force }, { workerPath, timeoutMs: p.timeoutMs });
   } catch (e) {
     if (e instanceof OrtRunError) {
       io.err(cliOrtError(e));
@@ -251,11 +280,11 @@ export async function graphOptimizeCommand(
   }
   const [sa, sb] = [await summarizeModel(src), await summarizeModel(out)];
   const changed = describeStructure(structureDelta(sa, sb));
-  const report = renderGraphOptimized(r, { name: sa.file.name, bytes: modelBytes(sa) }, changed);
+  const report = renderGraphOptimized(res, { name: sa.file.name, bytes: modelBytes(sa) }, changed);
   if (!o.verify) {
-    io.out(o.json ? `${JSON.stringify(r, null, 2)}\n` : report);
+    io.out(o.json ? `${JSON.stringify({ optimized: res }, null, 2)}\n` : report);
     return 0;
   }
-  const transform: TransformInfo = { kind: 'optimize-graph', title: `Optimize graph (${o.level})`, changes: changed, warnings: r.notes };
-  return runCompare(requestFrom(p, src, out, true, undefined, transform), p, o.json, io, workerPath, `${report}\n`);
+  const transform: TransformInfo = { kind: 'optimize-graph', title: `Optimize graph (${o.level})`, changes: changed, warnings: res.notes };
+  return runCompare(requestFrom(p, src, out, true, undefined, transform), p, o.json, io, workerPath, `${report}\n`, { optimized: res });
 }

@@ -7,9 +7,12 @@ import { isOnnxError, summarizeModel, type ModelSummary } from '../core/onnx';
 import { formatBytes, formatCount, formatDuration, withHint } from '../core/format';
 import * as path from 'node:path';
 import { CliUsageError, profileCommand, providersCommand } from './profile-command';
+import { insightCommand } from './insight-command';
 import { compareCommand } from './compare-command';
+import { optimizeCommand } from './optimize-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { importTracePath, isTraceError } from '../core/trace';
+import { torchCommand } from './torch-command';
 
 const VERSION = '0.1.0';
 
@@ -18,18 +21,27 @@ const USAGE = `Usage: inference-lens <command> [options]
 Commands:
   summary <model.onnx> [--json]   Overview of an ONNX model: inputs, outputs, ops, weights.
                                   Reads the graph only; weights stay on disk.
+  insight <model.onnx>            Shapes, FLOPs/MACs and parameters (total, per op type, per module
+    [--dims k=v,...] [--json]     scope), static peak activation memory and weights memory, from
+                                  the graph alone.
   profile <model.onnx> [options]  Measure with ONNX Runtime: cold start, latency p50/p90/p99,
                                   throughput, peak memory, LLM decoding (TTFT, tokens/s), top
                                   operators. 'inference-lens profile --help' lists the options.
   providers [--json]              Which ONNX Runtime execution providers work here (cpu, cuda,
                                   tensorrt, webgpu), each checked with a trial session, and
                                   what to install for the others.
+  optimize <model.onnx> [options] Write a transformed copy: --int8 (MatMul/Gemm weights, per-tensor
+                                  or --per-channel), --fp16 (float32 inputs/outputs kept), --dynamic
+                                  name:axis=label / --fix name:axis=value. 'optimize --help' for more.
   compare <a.onnx> <b.onnx>       Numerical agreement of two models on the same inputs (max abs/rel
     [--profile] [--json]          error, cosine, top-1, NaN/Inf per output); --profile adds the
                                   before/after metrics and per-operator deltas.
   trace <file|logdir> [--json]    Summary of a torch.profiler/Kineto trace (.json, .json.gz, or a
                                   TensorBoard log folder) or an ONNX Runtime profile: events,
                                   GPU busy/idle, top operators and kernels, steps, memory peak.
+  torch <script.py> [options]     Profile PyTorch code (the script, a step per model call, or a
+    [-- script args]              function) under torch.profiler with the user's Python; prints
+                                  the run (device, step times, CUDA memory peaks) and its trace.
 
 Options:
   --json        Print machine-readable JSON (schema: README, "CLI JSON output").
@@ -65,6 +77,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await providersCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       case 'trace':
         return await traceCommand(rest, io);
+      case 'torch':
+        // The harness is copied next to this bundle (dist/torch_harness.py).
+        return await torchCommand(rest, io, path.join(__dirname, 'torch_harness.py'), renderTraceSummary);
+      case 'insight':
+        return await insightCommand(rest, io);
+      case 'optimize':
+        return await optimizeCommand(rest, io);
       case 'compare':
         return await compareCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       default:

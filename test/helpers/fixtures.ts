@@ -19,6 +19,8 @@ export interface ModelFixture {
     readonly inputs?: readonly string[];
     readonly outputs?: readonly string[];
     readonly weightsInConstants?: boolean;
+    /** Model insight figures for these dims (coverage ratio, total MACs, bytes of weights read by nodes). */
+    readonly insight?: { readonly dims: Readonly<Record<string, number>>; readonly coverage: number; readonly macs: number; readonly paramBytes: number };
   };
 }
 

@@ -183,3 +183,86 @@ describe('shape inference matches ONNX Runtime on real models', () => {
     assert.ok(checked >= 2);
   });
 });
+
+/** Weight bytes with a full protobuf decode (protobufjs): initializers and Constant tensors, all graphs. */
+function independentWeightBytes(bytes: Uint8Array): number {
+  const BITS: Record<number, number> = { 1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64, 16: 16 };
+  let total = 0;
+  const tensor = (t: onnx.ITensorProto) => {
+    const n = (t.dims ?? []).reduce<number>((a, d) => a * Number(d), 1);
+    total += Math.ceil((n * BITS[t.dataType!]!) / 8);
+  };
+  const visit = (g: onnx.IGraphProto | null | undefined) => {
+    for (const t of g?.initializer ?? []) tensor(t);
+    for (const n of g?.node ?? []) {
+      for (const a of n.attribute ?? []) {
+        if (n.opType === 'Constant' && a.t) tensor(a.t);
+        visit(a.g);
+        for (const sg of a.graphs ?? []) visit(sg);
+      }
+    }
+  };
+  visit(onnx.ModelProto.decode(bytes).graph);
+  return total;
+}
+
+/**
+ * MACs of the matrix products and convolutions from the shapes ONNX Runtime produced (every product's
+ * inputs and outputs exposed) and the weights' dims from a protobufjs decode: an independent count.
+ */
+async function independentMacs(bytes: Uint8Array, feeds: readonly SynthTensor[]): Promise<number> {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  const weights = new Map<string, number[]>();
+  for (const t of g.initializer ?? []) weights.set(t.name!, (t.dims ?? []).map(Number));
+  for (const n of g.node ?? []) if (n.opType === 'Constant') for (const a of n.attribute ?? []) if (a.t) weights.set(n.output![0]!, (a.t.dims ?? []).map(Number));
+  const products = (g.node ?? []).filter((n) => ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'].includes(n.opType!));
+  const graphOutputs = new Set((g.output ?? []).map((o) => o.name!));
+  const inputs = new Set((g.input ?? []).map((i) => i.name!));
+  const names = [...new Set(products.flatMap((n) => [n.input![0]!, n.output![0]!]))].filter((x) => !graphOutputs.has(x) && !inputs.has(x) && !weights.has(x));
+  const seen = await observeValues(bytes, names, feeds);
+  const dimsOf = (name: string): number[] => {
+    const w = weights.get(name);
+    if (w) return w;
+    const f = feeds.find((t) => t.name === name);
+    if (f) return [...f.dims];
+    const o = seen.get(name);
+    assert.ok(o, `ORT produced ${name}`);
+    return [...o.dims];
+  };
+  const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+  let macs = 0;
+  for (const n of products) {
+    const out = dimsOf(n.output![0]!);
+    const a = dimsOf(n.input![0]!);
+    const b = n.opType.startsWith('Conv') ? dimsOf(n.input![1]!) : [];
+    if (n.opType === 'Conv') macs += prod(out) * b[1]! * prod(b.slice(2));
+    else if (n.opType === 'ConvTranspose') macs += prod(a) * b[1]! * prod(b.slice(2));
+    else if (n.opType === 'MatMul') macs += prod(out) * a[a.length - 1]!;
+    else {
+      const transA = (n.attribute ?? []).find((x) => x.name === 'transA')?.i;
+      macs += prod(out) * a[Number(transA ?? 0) ? 0 : 1]!;
+    }
+  }
+  return macs;
+}
+
+describe('insight figures in the fixtures manifest', () => {
+  for (const fx of manifest.models) {
+    const e = fx.expect.insight;
+    if (!e) continue;
+    test(`${fx.id}: coverage, MACs and weight bytes for ${JSON.stringify(e.dims)}`, async (t) => {
+      const file = fixturePath(fx.path);
+      const bytes = fs.readFileSync(file);
+      const model = await readModel(file);
+      const insight = analyzeModel(model, { dims: e.dims });
+      t.diagnostic(`${fx.id}: coverage ${insight.coverage.known}/${insight.coverage.total}, ${insight.totals.macs} MACs, ${insight.totals.flops} FLOPs, ${insight.totals.paramBytes} B of weights`);
+      assert.equal(insight.coverage.ratio, e.coverage);
+      assert.equal(insight.totals.macs, e.macs);
+      assert.equal(insight.totals.paramBytes, e.paramBytes);
+      // Every weight is read by some node here, so the bytes equal an independent decode's.
+      assert.equal(e.paramBytes, independentWeightBytes(bytes));
+      if (!fx.expect.hasSubgraphs) assert.equal(e.macs, await independentMacs(bytes, feedsFor(file, { ...e.dims }, model)));
+    });
+  }
+});

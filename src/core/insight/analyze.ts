@@ -5,7 +5,7 @@ import { dataTypeInfo, type Graph, type OnnxModel, type TensorInfo } from '../on
 import { subgraphsOf, walkGraphs } from '../onnx/reader';
 import { dimText, evaluate, symbolsOf, type Sym } from './expr';
 import { bytesOf, nodeCost } from './cost';
-import { Engine, type D, type Info, type NodeRecord } from './infer';
+import { Engine, subgraphPath, type D, type Info, type NodeRecord } from './infer';
 import { nodeSource, scopeOf } from './source';
 import { TensorValueReader } from './tensor-values';
 import type {
@@ -78,6 +78,9 @@ function newAgg(path: string[]): Agg {
 }
 
 function addTo(a: Agg, n: NodeCost, weights: readonly { name: string; bytes: number }[]): void {
+  // Weights exist whichever branch runs; compute counts only for counted nodes.
+  for (const w of weights) a.params.set(w.name, w.bytes);
+  if (!n.counted) return;
   a.nodes++;
   if (n.flops === null) {
     a.unknownNodes++;
@@ -91,7 +94,6 @@ function addTo(a: Agg, n: NodeCost, weights: readonly { name: string; bytes: num
     a.knownMacs += n.macs;
     if (a.macs !== null) a.macs += n.macs;
   }
-  for (const w of weights) a.params.set(w.name, w.bytes);
 }
 
 function totalsOf(a: Agg): CostTotals {
@@ -145,6 +147,14 @@ export function analyzeModel(model: OnnxModel, opts: AnalyzeOptions = {}): Model
       macsExpr: dimTextOrNull(cost.macs),
       shapesKnown: tensorsKnown,
       ...(source ? { source } : {}),
+      counted: true,
+    });
+  }
+  const excluded = uncountedBranches(engine.records, nodes);
+  if (excluded.length) {
+    const out = (g: string) => excluded.some((p) => g === p || g.startsWith(`${p}/`));
+    nodes.forEach((n, k) => {
+      if (out(n.graph)) nodes[k] = { ...n, counted: false };
     });
   }
 
@@ -218,6 +228,24 @@ export function analyzeModel(model: OnnxModel, opts: AnalyzeOptions = {}): Model
     memoryPlan: (d?: DimValues) => planner(d ?? dims),
     warnings: engine.warnings,
   };
+}
+
+/**
+ * If branches left out of the totals: of the two branches of an If only one runs, so the one with the
+ * smaller known FLOPs (nested bodies included) is left out; a constant condition picks the branch.
+ */
+function uncountedBranches(records: readonly NodeRecord[], nodes: readonly NodeCost[]): string[] {
+  const flopsUnder = (p: string) => nodes.reduce((a, n) => a + (n.graph === p || n.graph.startsWith(`${p}/`) ? n.flops ?? 0 : 0), 0);
+  const out: string[] = [];
+  for (const r of records) {
+    if (r.node.opType !== 'If' || (r.node.domain !== '' && r.node.domain !== 'ai.onnx')) continue;
+    const then = subgraphPath(r.graphPath, r.node, r.index, 'then_branch');
+    const other = subgraphPath(r.graphPath, r.node, r.index, 'else_branch');
+    const cond = r.inputs[0]?.value?.data[0];
+    if (typeof cond === 'number') out.push(cond ? other : then);
+    else out.push(flopsUnder(then) >= flopsUnder(other) ? other : then);
+  }
+  return out;
 }
 
 function dimTextOrNull(x: D): string | null {

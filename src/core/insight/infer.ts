@@ -1105,8 +1105,7 @@ export class Engine {
   }
 
   private subPath(c: Ctx, attrName: string): string {
-    const label = c.node.name || `#${c.index}`;
-    return `${c.path ? `${c.path}/` : ''}${label}:${attrName}`;
+    return subgraphPath(c.path, c.node, c.index, attrName);
   }
 
   private ifNode(c: Ctx, depth: number, subRecords: NodeRecord[], subGraphs: GraphRecord[]): Info[] {
@@ -1211,6 +1210,11 @@ export class Engine {
     });
     return outs;
   }
+}
+
+/** Path of a node's subgraph: the graph's path, the node's name (or #index) and the attribute. */
+export function subgraphPath(parent: string, node: Node, index: number, attrName: string): string {
+  return `${parent ? `${parent}/` : ''}${node.name || `#${index}`}:${attrName}`;
 }
 
 function strip(x: Info | undefined): Info {

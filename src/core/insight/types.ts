@@ -92,14 +92,21 @@ export interface NodeCost {
   readonly shapesKnown: boolean;
   /** PyTorch source, when the model carries it in the node's metadata. */
   readonly source?: NodeSource;
+  /**
+   * Whether the node's FLOPs/MACs count in `totals` and `scopes` (its weights always do): false inside
+   * the If branch that is not counted (only one branch runs; the costlier one is counted, or the one
+   * a constant condition picks).
+   */
+  readonly counted: boolean;
 }
 
 export interface CostTotals {
   /** Sums; null when any node that contributes has an unknown value (see `unknownNodes`). */
   readonly flops: number | null;
   readonly macs: number | null;
-  /** Bytes of parameters read by these nodes, each tensor counted once. */
+  /** Bytes of parameters read by these nodes, each tensor counted once (both If branches). */
   readonly paramBytes: number;
+  /** Nodes counted (see NodeCost.counted). */
   readonly nodes: number;
   /** Nodes whose FLOPs could not be computed (unknown shape or unsupported op). */
   readonly unknownNodes: number;

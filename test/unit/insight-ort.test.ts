@@ -235,7 +235,7 @@ async function independentMacs(bytes: Uint8Array, feeds: readonly SynthTensor[])
   for (const n of products) {
     const out = dimsOf(n.output![0]!);
     const a = dimsOf(n.input![0]!);
-    const b = n.opType.startsWith('Conv') ? dimsOf(n.input![1]!) : [];
+    const b = n.opType?.startsWith('Conv') ? dimsOf(n.input![1]!) : [];
     if (n.opType === 'Conv') macs += prod(out) * b[1]! * prod(b.slice(2));
     else if (n.opType === 'ConvTranspose') macs += prod(a) * b[1]! * prod(b.slice(2));
     else if (n.opType === 'MatMul') macs += prod(out) * a[a.length - 1]!;

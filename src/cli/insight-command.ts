@@ -105,8 +105,14 @@ function table(rows: readonly (readonly string[])[], rightAlign: ReadonlySet<num
   );
 }
 
+/** 4.77e9 → "4.77 GFLOPs", 60 → "60 FLOPs". */
+function withUnit(n: number, unit: string): string {
+  const s = formatSi(n);
+  return /[A-Z]$/.test(s) ? `${s}${unit}` : `${s} ${unit}`;
+}
+
 function ops(n: number | null, known: number, unit: string): string {
-  return n === null ? `≥ ${formatSi(known)}${unit} (some unknown)` : `${formatSi(n)}${unit}`;
+  return n === null ? `≥ ${withUnit(known, unit)} (some unknown)` : withUnit(n, unit);
 }
 
 export function renderInsight(r: InsightReport): string {

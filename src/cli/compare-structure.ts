@@ -1,68 +1,18 @@
 /**
- * The structural part of `inference-lens compare` (issue 9): parsing of its own options, the
- * versioned JSON report and the text rendering of a ModelDiff (src/core/onnx/diff.ts).
- * src/cli/compare-command.ts runs it; the numerical agreement and `--profile` sections are added
- * there and in CompareReport (a new optional field keeps schemaVersion 1).
+ * The structural part of `inference-lens compare`: the JSON report of `--structure-only` and the
+ * text rendering of a ModelDiff (src/core/onnx/diff.ts). src/cli/compare-command.ts runs it.
  */
 import { formatBytes, formatCount } from '../core/format';
-import { compareModelFiles, type ModelDiff } from '../core/onnx';
+import type { ModelDiff } from '../core/onnx';
 import { formatChange, groupDtypeChanges, signed } from '../core/onnx/diff-report';
-import { CliUsageError } from './profile-command';
-
-export const COMPARE_USAGE = `Usage: inference-lens compare <a.onnx> <b.onnx> [--json]
-
-Structural difference of two ONNX models, B against A: op types added and removed, op counts,
-dtype changes of inputs, outputs and weights (matched by name), shape changes, opsets, node and
-initializer counts, size on disk with external data. Reads the graphs only; weights stay on disk
-and are not compared.
-
-  --json        print a CompareReport (schemaVersion 1: { schemaVersion, structure: ModelDiff })
-`;
 
 export const COMPARE_REPORT_SCHEMA_VERSION = 1;
 
-/** What `compare --json` prints. Sections are added as optional fields (numerical agreement, profile). */
+/** What `compare --structure-only --json` prints (a new optional field keeps schemaVersion 1). */
 export interface CompareReport {
   readonly schemaVersion: typeof COMPARE_REPORT_SCHEMA_VERSION;
   /** The structural diff (src/core/onnx/diff.ts). */
   readonly structure: ModelDiff;
-}
-
-export interface CompareArgs {
-  readonly a: string;
-  readonly b: string;
-  readonly json: boolean;
-  readonly help: boolean;
-}
-
-const COMPARE_OPTIONS = ['--json'];
-
-export function parseCompareArgs(args: readonly string[]): CompareArgs {
-  const files: string[] = [];
-  let json = false;
-  let help = false;
-  for (const a of args) {
-    if (a === '-h' || a === '--help') help = true;
-    else if (a === '--json') json = true;
-    else if (a.startsWith('-') && a !== '-') throw new CliUsageError(`unknown option '${a}' (compare takes ${COMPARE_OPTIONS.join(', ')})`);
-    else files.push(a);
-  }
-  if (help) return { a: '', b: '', json, help };
-  if (files.length !== 2) throw new CliUsageError('compare takes two model paths: inference-lens compare <a.onnx> <b.onnx> [--json]');
-  return { a: files[0]!, b: files[1]!, json, help };
-}
-
-/** `compare <a> <b> [--json]`, structural part: parses, diffs, prints. */
-export async function structuralCompareCommand(args: readonly string[], io: { out(s: string): void }): Promise<number> {
-  const p = parseCompareArgs(args);
-  if (p.help) {
-    io.out(COMPARE_USAGE);
-    return 0;
-  }
-  const structure = await compareModelFiles(p.a, p.b);
-  const report: CompareReport = { schemaVersion: COMPARE_REPORT_SCHEMA_VERSION, structure };
-  io.out(p.json ? `${JSON.stringify(report, null, 2)}\n` : renderCompareReport(report));
-  return 0;
 }
 
 function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
@@ -73,10 +23,6 @@ function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
 
 /** Rows a list prints before "… and N more". */
 const MAX_ROWS = 25;
-
-export function renderCompareReport(r: CompareReport): string {
-  return renderModelDiff(r.structure);
-}
 
 export function renderModelDiff(d: ModelDiff): string {
   const L: string[] = [];

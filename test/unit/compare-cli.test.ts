@@ -1,4 +1,7 @@
-/** `inference-lens compare`, structural part: the bundled CLI spawned on mlpModel vs mlpVariantModel. */
+/**
+ * `inference-lens compare`, structural part (`--structure-only`, and the structural section that
+ * opens the full comparison): the bundled CLI spawned on mlpModel vs mlpVariantModel.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -63,7 +66,10 @@ describe('inference-lens compare (CLI)', () => {
       [['compare', a], /two model paths/],
       [['compare', a, b, b], /two model paths/],
       [['compare', a, b, '--bogus'], /unknown option '--bogus'/],
-      [['compare', a, path.join(dir, 'missing.onnx')], /no such file/],
+      [['compare', a, b, '--structure-only', '--bogus'], /unknown option '--bogus'/],
+      [['compare', a, b, '--structure-only', '--profile'], /runs no model/],
+      [['compare', a, path.join(dir, 'missing.onnx'), '--structure-only'], /no such file/],
+      [['compare', junk, a, '--structure-only'], /does not look like an ONNX model/],
       [['compare', junk, a], /does not look like an ONNX model/],
     ];
     for (const [args, re] of cases) {
@@ -76,5 +82,17 @@ describe('inference-lens compare (CLI)', () => {
     const help = run(['compare', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: inference-lens compare <a\.onnx> <b\.onnx>/);
+    assert.match(help.stdout, /--structure-only/);
+  });
+
+  test('the full comparison opens with the structural section, then the numerical check', () => {
+    const out = path.join(dir, 'runs');
+    const r = run(['compare', a, a, '--out-dir', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const structural = r.stdout.indexOf('Structurally identical');
+    assert.ok(structural > 0, r.stdout);
+    assert.ok(/numerical|output/i.test(r.stdout.slice(structural)), 'the numerical check follows');
+    const j = JSON.parse(run(['compare', a, b, '--out-dir', out, '--json']).stdout);
+    assert.deepEqual(j.modelDiff.opsAdded, ['Cast', 'Mul', 'Sigmoid']);
   });
 });

@@ -10,7 +10,6 @@ import { CliUsageError, profileCommand, providersCommand } from './profile-comma
 import { insightCommand } from './insight-command';
 import { compareCommand } from './compare-command';
 import { optimizeCommand } from './optimize-command';
-import { optimizeCommand } from './optimize-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { importTracePath, isTraceError } from '../core/trace';
 import { torchCommand } from './torch-command';
@@ -31,9 +30,6 @@ Commands:
   providers [--json]              Which ONNX Runtime execution providers work here (cpu, cuda,
                                   tensorrt, webgpu), each checked with a trial session, and
                                   what to install for the others.
-  optimize <model.onnx> [options] Write a transformed copy: --int8 (MatMul/Gemm weights, per-tensor
-                                  or --per-channel), --fp16 (float32 inputs/outputs kept), --dynamic
-                                  name:axis=label / --fix name:axis=value. 'optimize --help' for more.
   optimize <model.onnx> [options] Write a transformed copy: --int8 (MatMul/Gemm weights, per-tensor
                                   or --per-channel), --fp16 (float32 inputs/outputs kept), --dynamic
                                   name:axis=label / --fix name:axis=value. 'optimize --help' for more.
@@ -86,8 +82,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await torchCommand(rest, io, path.join(__dirname, 'torch_harness.py'), renderTraceSummary);
       case 'insight':
         return await insightCommand(rest, io);
-      case 'optimize':
-        return await optimizeCommand(rest, io);
       case 'optimize':
         return await optimizeCommand(rest, io);
       case 'compare':

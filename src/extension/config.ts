@@ -46,3 +46,31 @@ export function profileSettings(scope?: vscode.Uri): ProfileSettings {
     dimsAsFreeDimensionOverrides: bool(c, 'freeDimensionOverrides', false),
   };
 }
+
+export interface TorchSettings {
+  /** The interpreter setting (`inferenceLens.python.interpreter`); empty when unset. */
+  readonly interpreter: string;
+  readonly schedule: { readonly wait: number; readonly warmup: number; readonly active: number; readonly repeat: number };
+  readonly device: 'auto' | 'cpu' | 'cuda';
+  readonly withStack: boolean;
+  readonly profileMemory: boolean;
+  readonly recordShapes: boolean;
+  readonly timeoutMs: number;
+}
+
+const TORCH_DEVICES: readonly TorchSettings['device'][] = ['auto', 'cpu', 'cuda'];
+
+export function torchSettings(scope?: vscode.Uri): TorchSettings {
+  const c = vscode.workspace.getConfiguration('inferenceLens.torch', scope);
+  const device = c.get<unknown>('device');
+  const interpreter = vscode.workspace.getConfiguration('inferenceLens.python', scope).get<unknown>('interpreter');
+  return {
+    interpreter: typeof interpreter === 'string' ? interpreter : '',
+    schedule: { wait: int(c, 'wait', 1, 0), warmup: int(c, 'warmup', 1, 0), active: int(c, 'active', 3, 1), repeat: int(c, 'repeat', 1, 1) },
+    device: TORCH_DEVICES.find((d) => d === device) ?? 'auto',
+    withStack: bool(c, 'withStack', true),
+    profileMemory: bool(c, 'profileMemory', true),
+    recordShapes: bool(c, 'recordShapes', true),
+    timeoutMs: int(c, 'timeoutSeconds', 1800, 1) * 1000,
+  };
+}

@@ -5,6 +5,7 @@ import { openModelOverview } from './open-model';
 import { profileModelCommand } from './profile-command';
 import { PROFILE_RESULTS_VIEW_TYPE, ProfileResults, runsDir } from './profile-results';
 import { openTraceCommand, PROFILER_VIEW_TYPE, ProfilerPanels } from './profiler-panel';
+import { profileTorchScriptCommand } from './torch-command';
 
 /** What command handlers may use, created once in `activate`. */
 interface Services {
@@ -12,6 +13,8 @@ interface Services {
   readonly log: vscode.LogOutputChannel;
   readonly results: ProfileResults;
   readonly profiler: ProfilerPanels;
+  /** What the user's Python scripts print while they are profiled. */
+  readonly torchOutput: vscode.OutputChannel;
 }
 
 /**
@@ -25,15 +28,18 @@ const COMMANDS: Readonly<Record<string, (services: Services, ...args: unknown[])
   'inferenceLens.showProfileHistory': (s) => s.results.showHistory(),
   'inferenceLens.exportChromeTrace': (s) => s.results.exportActiveTrace(),
   'inferenceLens.openTrace': (s, clicked) => openTraceCommand(s.profiler, clicked),
+  'inferenceLens.profileTorchScript': (s, clicked) => profileTorchScriptCommand(s.context, s.profiler, s.log, s.torchOutput, clicked),
 };
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Inference Lens', { log: true });
   const profiler = new ProfilerPanels(context.extensionUri, log);
   const results = new ProfileResults(context.extensionUri, runsDir(context), log, (runFilePath) => profiler.open({ kind: 'run', runFilePath }));
-  const services: Services = { context, log, results, profiler };
+  const torchOutput = vscode.window.createOutputChannel('Inference Lens: PyTorch');
+  const services: Services = { context, log, results, profiler, torchOutput };
   context.subscriptions.push(
     log,
+    torchOutput,
     vscode.window.registerCustomEditorProvider(MODEL_OVERVIEW_VIEW_TYPE, new ModelOverviewProvider(context.extensionUri, log), {
       supportsMultipleEditorsPerDocument: true,
     }),

@@ -12,12 +12,13 @@ import { bestSourceMatch } from '../core/profile/source';
 import type { Profile } from '../core/profile/types';
 import { findTraceFiles, importTraceFile, isTraceError } from '../core/trace';
 import { isProfilerToExtension, isProfilerWebviewState, type ProfileRun, type ProfilerSource, type ProfilerToWebview } from '../protocol/messages';
+import { parseTorchResult, type TorchRunResult } from '../core/results/torch-run';
 import { readRun } from './profile-results';
 import { webviewHtml } from './webview-html';
 
 export const PROFILER_VIEW_TYPE = 'inferenceLens.profiler';
 
-const keyOf = (s: ProfilerSource): string => (s.kind === 'run' ? `run:${s.runFilePath}` : `trace:${s.path}`);
+const keyOf = (s: ProfilerSource): string => (s.kind === 'run' ? `run:${s.runFilePath}` : s.kind === 'torch' ? `torch:${s.resultPath}` : `trace:${s.path}`);
 
 /** What a source becomes once loaded: the trace file, its Profile, and the run when there is one. */
 interface Loaded {
@@ -25,6 +26,7 @@ interface Loaded {
   readonly file: string;
   readonly profile: Profile;
   readonly run?: ProfileRun;
+  readonly torch?: TorchRunResult;
 }
 
 export class ProfilerPanels implements vscode.WebviewPanelSerializer {
@@ -68,7 +70,9 @@ export class ProfilerPanels implements vscode.WebviewPanelSerializer {
 }
 
 function titleOf(source: ProfilerSource): string {
-  return `Timeline: ${source.kind === 'run' ? path.basename(source.runFilePath, '.ilprof.json') : path.basename(source.path)}`;
+  if (source.kind === 'run') return `Timeline: ${path.basename(source.runFilePath, '.ilprof.json')}`;
+  if (source.kind === 'torch') return `Timeline: ${path.basename(path.dirname(source.resultPath))}`;
+  return `Timeline: ${path.basename(source.path)}`;
 }
 
 class ProfilerPanel {
@@ -124,12 +128,22 @@ class ProfilerPanel {
     });
     const loaded = await this.loading;
     if (this.failure) await this.post(this.failure);
-    else if (loaded) await this.post({ type: 'profile', title: loaded.title, source: this.source, profile: loaded.profile, ...(loaded.run ? { run: loaded.run } : {}) });
+    else if (loaded) {
+      await this.post({
+        type: 'profile',
+        title: loaded.title,
+        source: this.source,
+        profile: loaded.profile,
+        ...(loaded.run ? { run: loaded.run } : {}),
+        ...(loaded.torch ? { torch: loaded.torch } : {}),
+      });
+    }
   }
 
   private async load(): Promise<Loaded> {
     let file: string;
     let run: ProfileRun | undefined;
+    let torch: TorchRunResult | undefined;
     let title: string;
     if (this.source.kind === 'run') {
       const r = readRun(this.source.runFilePath);
@@ -138,6 +152,10 @@ class ProfilerPanel {
       run = r.run;
       file = path.join(path.dirname(this.source.runFilePath), r.run.ortProfile);
       title = `${r.run.model.name} on ${r.run.result.ep.toUpperCase()}`;
+    } else if (this.source.kind === 'torch') {
+      torch = readTorchResult(this.source.resultPath);
+      file = torch.traces[0]!;
+      title = `${path.basename(torch.script)}${torch.function ? ` ${torch.function}()` : ''} on ${torch.deviceName}`;
     } else {
       file = await pickTraceFile(this.source.path);
       title = path.basename(file);
@@ -160,14 +178,29 @@ class ProfilerPanel {
         });
       },
     );
-    return { title, file, profile, ...(run ? { run } : {}) };
+    return { title, file, profile, ...(run ? { run } : {}), ...(torch ? { torch } : {}) };
   }
 
   private async openSource(): Promise<void> {
     if (this.source.kind === 'run') await vscode.window.showTextDocument(vscode.Uri.file(this.source.runFilePath), { preview: false });
+    else if (this.source.kind === 'torch') await vscode.window.showTextDocument(vscode.Uri.file(this.source.resultPath), { preview: false });
     // Trace files can be huge: show them in the Explorer rather than in a text editor.
     else await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.source.path));
   }
+}
+
+/** A harness run's result.json, checked; throws with a hint when it is unreadable or has no trace. */
+function readTorchResult(resultPath: string): TorchRunResult {
+  let text: string;
+  try {
+    text = fs.readFileSync(resultPath, 'utf8');
+  } catch (e) {
+    throw Object.assign(new Error(`Cannot read ${resultPath}: ${(e as Error).message}`), { hint: 'The run folder was moved or deleted; profile the script again.' });
+  }
+  const parsed = parseTorchResult(text);
+  if (!('result' in parsed)) throw Object.assign(new Error(parsed.message), { hint: 'Profile the script again with this version of Inference Lens.' });
+  if (!parsed.result.traces.length) throw Object.assign(new Error('This PyTorch run recorded no trace.'), { hint: 'Profile again with more active steps.' });
+  return parsed.result;
 }
 
 function hintOf(e: unknown): string {

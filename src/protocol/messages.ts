@@ -9,11 +9,15 @@
  *
  * Browser-safe: imports only plain data types and constants from the core.
  */
+import { checkGraphCost, checkGraphTiming, checkModelGraph, checkWeightStats, type GraphCost, type GraphTiming, type ModelGraph, type WeightStats } from '../core/graph/types';
 import type { OnnxErrorCode } from '../core/onnx/errors';
 import { MODEL_SUMMARY_SCHEMA_VERSION, type ModelSummary } from '../core/onnx/summary-types';
 import type { OrtOpBreakdown } from '../core/results/ort-ops';
 import type { OrtRunFile } from '../core/results/ort-run';
 import { RUN_FILE_FORMAT, RUN_FILE_SCHEMA_VERSION } from '../core/results/run-file';
+import type { Finding } from '../core/recommend';
+import { COMPARISON_FILE_FORMAT, COMPARISON_SCHEMA_VERSION, type ComparisonFile } from '../core/compare/comparison';
+import { parseTorchResult, type TorchRunResult } from '../core/results/torch-run';
 import { profileFromJson } from '../core/profile/json';
 import { PROFILE_SCHEMA_VERSION, SLICE_KINDS, type Profile } from '../core/profile/types';
 
@@ -25,13 +29,42 @@ export type OverviewErrorCode = OnnxErrorCode | 'unsupported' | 'internal';
 
 export type ExtensionToWebview =
   | { readonly type: 'summary'; readonly summary: ModelSummary }
-  | { readonly type: 'error'; readonly code: OverviewErrorCode; readonly message: string; readonly hint: string };
+  | { readonly type: 'error'; readonly code: OverviewErrorCode; readonly message: string; readonly hint: string }
+  /**
+   * The graph view's structure (columnar, see src/core/graph/types.ts), posted once when the Graph
+   * tab asks for it, with the static cost per node and the measured time per node of the latest
+   * profile run of this model when there is one (`timingNote` says why not otherwise).
+   */
+  | { readonly type: 'graph'; readonly graph: ModelGraph; readonly cost?: GraphCost; readonly timing?: GraphTiming; readonly timingNote?: string }
+  | { readonly type: 'graphError'; readonly message: string; readonly hint: string }
+  /** Show the Graph tab with this node selected and its groups expanded ("Reveal in model"). */
+  | { readonly type: 'reveal'; readonly node: string }
+  /** The answer to `weightStats`: the statistics, or why they could not be read. */
+  | { readonly type: 'weightStats'; readonly tensor: number; readonly stats?: WeightStats; readonly error?: string };
 
 export type WebviewToExtension =
   /** The webview's script runs and listens: send it the data. */
   | { readonly type: 'ready' }
   /** The user asked to read the model again (after an error or a cancellation). */
-  | { readonly type: 'retry' };
+  | { readonly type: 'retry' }
+  /** The Graph tab opened: send the graph. */
+  | { readonly type: 'loadGraph' }
+  /** Read the statistics of tensor `tensor` (an index into the graph's tensors) from disk. */
+  | { readonly type: 'weightStats'; readonly tensor: number }
+  /** Open a Python source location the model records for a node, mapped into the workspace. */
+  | { readonly type: 'goToSource'; readonly file: string; readonly line: number }
+  /** Run Profile Model… on this model (the time overlay has no run yet). */
+  | { readonly type: 'profileModel' };
+
+/** What the model editor's webview keeps with `setState`: the tab shown and the node selected in the graph. */
+export interface ModelEditorState {
+  readonly view: 'overview' | 'graph';
+  readonly node?: string;
+}
+
+export function isModelEditorState(x: unknown): x is ModelEditorState {
+  return isRecord(x) && (x.view === 'overview' || x.view === 'graph') && (x.node === undefined || typeof x.node === 'string');
+}
 
 const ERROR_CODES: ReadonlySet<string> = new Set<OverviewErrorCode>([
   'truncated',
@@ -45,7 +78,20 @@ const ERROR_CODES: ReadonlySet<string> = new Set<OverviewErrorCode>([
 ]);
 
 export function isWebviewToExtension(x: unknown): x is WebviewToExtension {
-  return isRecord(x) && (x.type === 'ready' || x.type === 'retry');
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'ready':
+    case 'retry':
+    case 'loadGraph':
+    case 'profileModel':
+      return true;
+    case 'weightStats':
+      return Number.isInteger(x.tensor) && (x.tensor as number) >= 0;
+    case 'goToSource':
+      return str(x.file) && (x.file as string).length > 0 && Number.isInteger(x.line) && (x.line as number) > 0;
+    default:
+      return false;
+  }
 }
 
 export function isExtensionToWebview(x: unknown): x is ExtensionToWebview {
@@ -55,6 +101,21 @@ export function isExtensionToWebview(x: unknown): x is ExtensionToWebview {
       return isModelSummary(x.summary);
     case 'error':
       return typeof x.code === 'string' && ERROR_CODES.has(x.code) && typeof x.message === 'string' && typeof x.hint === 'string';
+    case 'graph': {
+      const graph = checkModelGraph(x.graph);
+      return (
+        graph !== undefined &&
+        (x.cost === undefined || checkGraphCost(x.cost, graph.nodes.count) !== undefined) &&
+        (x.timing === undefined || checkGraphTiming(x.timing, graph.nodes.count) !== undefined) &&
+        (x.timingNote === undefined || str(x.timingNote))
+      );
+    }
+    case 'graphError':
+      return str(x.message) && str(x.hint);
+    case 'reveal':
+      return str(x.node);
+    case 'weightStats':
+      return Number.isInteger(x.tensor) && (x.stats === undefined || checkWeightStats(x.stats) !== undefined) && (x.error === undefined || str(x.error));
     default:
       return false;
   }
@@ -129,7 +190,7 @@ export type ProfileRun = OrtRunFile;
  * or `error` (the run file is gone or unreadable).
  */
 export type ProfileToWebview =
-  | { readonly type: 'run'; readonly runFilePath: string; readonly run: ProfileRun }
+  | { readonly type: 'run'; readonly runFilePath: string; readonly run: ProfileRun; readonly findings?: readonly Finding[] }
   | { readonly type: 'error'; readonly message: string; readonly hint: string };
 
 export type ProfileToExtension =
@@ -139,7 +200,9 @@ export type ProfileToExtension =
   | { readonly type: 'openRunFile' }
   | { readonly type: 'openOrtProfile' }
   /** Open the profiler panel (timeline, tables) on this run's ORT profile. */
-  | { readonly type: 'openTimeline' };
+  | { readonly type: 'openTimeline' }
+  /** "Apply" on a recommendation: run its fix on the model, verify and compare (see src/core/recommend). */
+  | { readonly type: 'applyFix'; readonly findingId: string };
 
 /** What the results webview keeps with `setState` (and the panel serializer gets back after a reload). */
 export interface ProfileWebviewState {
@@ -149,7 +212,12 @@ export interface ProfileWebviewState {
 const PROFILE_TO_EXTENSION: ReadonlySet<string> = new Set<ProfileToExtension['type']>(['ready', 'exportTrace', 'openRunFile', 'openOrtProfile', 'openTimeline']);
 
 export function isProfileToExtension(x: unknown): x is ProfileToExtension {
-  return isRecord(x) && typeof x.type === 'string' && PROFILE_TO_EXTENSION.has(x.type);
+  return isRecord(x) && typeof x.type === 'string' && (PROFILE_TO_EXTENSION.has(x.type) || isApplyFix(x));
+}
+
+/** `{ type: 'applyFix', findingId }` from either panel. */
+function isApplyFix(x: Record<string, unknown>): boolean {
+  return x.type === 'applyFix' && str(x.findingId) && (x.findingId as string).length > 0;
 }
 
 export function isProfileWebviewState(x: unknown): x is ProfileWebviewState {
@@ -160,7 +228,7 @@ export function isProfileToWebview(x: unknown): x is ProfileToWebview {
   if (!isRecord(x)) return false;
   switch (x.type) {
     case 'run':
-      return str(x.runFilePath) && isProfileRun(x.run);
+      return str(x.runFilePath) && isProfileRun(x.run) && (x.findings === undefined || isFindings(x.findings));
     case 'error':
       return str(x.message) && str(x.hint);
     default:
@@ -233,7 +301,9 @@ export type ProfilerSource =
   /** ORT's raw profile of a run (`.ilprof.json` → its `.ort.json`), with the run's metrics in the header. */
   | { readonly kind: 'run'; readonly runFilePath: string }
   /** A trace file or TensorBoard log folder (torch.profiler/Kineto, ORT profile JSON). */
-  | { readonly kind: 'trace'; readonly path: string };
+  | { readonly kind: 'trace'; readonly path: string }
+  /** A PyTorch harness run: its result.json (device, CUDA memory peaks, step times) → its trace. */
+  | { readonly kind: 'torch'; readonly resultPath: string };
 
 /**
  * The extension posts `profile` with the Profile's typed-array columns as they are (VS Code
@@ -242,7 +312,7 @@ export type ProfilerSource =
  */
 export type ProfilerToWebview =
   | { readonly type: 'loading'; readonly message: string }
-  | { readonly type: 'profile'; readonly title: string; readonly source: ProfilerSource; readonly profile: unknown; readonly run?: ProfileRun }
+  | { readonly type: 'profile'; readonly title: string; readonly source: ProfilerSource; readonly profile: unknown; readonly run?: ProfileRun; readonly torch?: TorchRunResult; readonly findings?: readonly Finding[] }
   | { readonly type: 'error'; readonly message: string; readonly hint: string };
 
 export type ProfilerToExtension =
@@ -250,7 +320,9 @@ export type ProfilerToExtension =
   /** Open the trace file (or the run file) this panel shows, in an editor. */
   | { readonly type: 'openSource' }
   /** Open a Python source location recorded in the trace (with_stack), mapped into the workspace. */
-  | { readonly type: 'goToSource'; readonly file: string; readonly line: number };
+  | { readonly type: 'goToSource'; readonly file: string; readonly line: number }
+  /** "Apply" on a recommendation in the header (run sources only). */
+  | { readonly type: 'applyFix'; readonly findingId: string };
 
 export interface ProfilerWebviewState {
   readonly source: ProfilerSource;
@@ -267,14 +339,20 @@ export interface ProfilerView {
 const isProfilerView: Check = (x) => isRecord(x) && num(x.start) && num(x.end) && (x.end as number) > (x.start as number) && str(x.tab);
 
 const isProfilerSource: Check = (x) =>
-  isRecord(x) && ((x.kind === 'run' && str(x.runFilePath) && (x.runFilePath as string).length > 0) || (x.kind === 'trace' && str(x.path) && (x.path as string).length > 0));
+  isRecord(x) &&
+  ((x.kind === 'run' && str(x.runFilePath) && (x.runFilePath as string).length > 0) ||
+    (x.kind === 'trace' && str(x.path) && (x.path as string).length > 0) ||
+    (x.kind === 'torch' && str(x.resultPath) && (x.resultPath as string).length > 0));
 
 export function isProfilerWebviewState(x: unknown): x is ProfilerWebviewState {
   return isRecord(x) && isProfilerSource(x.source) && (x.view === undefined || isProfilerView(x.view));
 }
 
 export function isProfilerToExtension(x: unknown): x is ProfilerToExtension {
-  return isRecord(x) && (x.type === 'ready' || x.type === 'openSource' || (x.type === 'goToSource' && str(x.file) && (x.file as string).length > 0 && Number.isInteger(x.line) && (x.line as number) > 0));
+  return (
+    isRecord(x) &&
+    (x.type === 'ready' || x.type === 'openSource' || isApplyFix(x) || (x.type === 'goToSource' && str(x.file) && (x.file as string).length > 0 && Number.isInteger(x.line) && (x.line as number) > 0))
+  );
 }
 
 export function isProfilerToWebview(x: unknown): x is ProfilerToWebview {
@@ -283,7 +361,14 @@ export function isProfilerToWebview(x: unknown): x is ProfilerToWebview {
     case 'loading':
       return str(x.message);
     case 'profile':
-      return str(x.title) && isProfilerSource(x.source) && isRecord(x.profile) && (x.run === undefined || isProfileRun(x.run));
+      return (
+        str(x.title) &&
+        isProfilerSource(x.source) &&
+        isRecord(x.profile) &&
+        (x.run === undefined || isProfileRun(x.run)) &&
+        (x.findings === undefined || isFindings(x.findings)) &&
+        (x.torch === undefined || (isRecord(x.torch) && 'result' in parseTorchResult(JSON.stringify(x.torch))))
+      );
     case 'error':
       return str(x.message) && str(x.hint);
     default:
@@ -328,6 +413,159 @@ export function profileFromMessage(x: unknown): Profile | undefined {
     if (!isRecord(t) || !num(t.firstSlice) || !num(t.sliceCount) || (t.firstSlice as number) + (t.sliceCount as number) > s.count || !str(t.name)) return undefined;
   }
   return p;
+}
+
+// --- Recommendations (src/core/recommend), shown in the results and profiler panel headers ---
+
+const FIX_KINDS: ReadonlySet<string> = new Set(['int8', 'fp16', 'dynamic-axes', 'optimize-graph']);
+
+const isFix: Check = (x) =>
+  isRecord(x) &&
+  typeof x.kind === 'string' &&
+  FIX_KINDS.has(x.kind) &&
+  (x.kind !== 'dynamic-axes' || arrayOf(shape({ value: str, axis: num, name: str }))(x.axes)) &&
+  (x.kind !== 'optimize-graph' || x.level === 'basic' || x.level === 'extended' || x.level === 'all');
+
+const isFindings = arrayOf(
+  shape({
+    id: str,
+    severity: (x) => x === 'high' || x === 'medium' || x === 'low',
+    title: str,
+    detail: str,
+    evidence: arrayOf(shape({ label: str, value: num, text: str })),
+    nodes: optional(arrayOf(str)),
+    fix: optional(isFix),
+  }),
+) as (x: unknown) => x is readonly Finding[];
+
+// --- The comparison view (one `.ilcmp.json`: numerical check, before/after, per-operator deltas) ---
+
+/**
+ * Handshake as for the results panel: the webview posts `ready`; the extension answers with the
+ * comparison and its file path (kept as the webview state, so the view survives a reload) or `error`.
+ */
+export type ComparisonToWebview =
+  | { readonly type: 'comparison'; readonly filePath: string; readonly comparison: ComparisonFile }
+  | { readonly type: 'error'; readonly message: string; readonly hint: string };
+
+export type ComparisonToExtension =
+  | { readonly type: 'ready' }
+  /** Open model A (the original) or B in the model overview. */
+  | { readonly type: 'openModel'; readonly which: 'a' | 'b' }
+  /** Open the profile result of A or B (when the comparison profiled them). */
+  | { readonly type: 'openRun'; readonly which: 'a' | 'b' }
+  /** Show the model file in the Explorer. */
+  | { readonly type: 'revealModel'; readonly which: 'a' | 'b' }
+  | { readonly type: 'openComparisonFile' };
+
+export interface ComparisonWebviewState {
+  readonly filePath: string;
+}
+
+const side: Check = (x) => x === 'a' || x === 'b';
+
+export function isComparisonToExtension(x: unknown): x is ComparisonToExtension {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'ready':
+    case 'openComparisonFile':
+      return true;
+    case 'openModel':
+    case 'openRun':
+    case 'revealModel':
+      return side(x.which);
+    default:
+      return false;
+  }
+}
+
+export function isComparisonWebviewState(x: unknown): x is ComparisonWebviewState {
+  return isRecord(x) && str(x.filePath) && (x.filePath as string).length > 0;
+}
+
+const numOrNull: Check = (x) => x === null || num(x);
+const modelRef = shape({ path: str, name: str, sizeBytes: num });
+const pair = shape({ a: num, b: num });
+const sideStats = optional(shape({ us: num, calls: num }));
+
+const isAgreement = shape({
+  name: str,
+  verdict: (x) => typeof x === 'string' && ['identical', 'close', 'drift', 'differs', 'mismatch', 'missing'].includes(x),
+  reason: str,
+  a: optional(shape({ dtype: str, dims: arrayOf(num) })),
+  b: optional(shape({ dtype: str, dims: arrayOf(num) })),
+  elements: num,
+  maxAbsError: num,
+  meanAbsError: num,
+  maxRelError: num,
+  cosine: num,
+  equalShare: num,
+  top1: optional(shape({ agreement: num, rows: num, classes: num })),
+  nanA: num,
+  nanB: num,
+  infA: num,
+  infB: num,
+});
+
+/** Every field of a comparison file the comparison view reads. */
+export const isComparisonFile = shape({
+  format: (x) => x === COMPARISON_FILE_FORMAT,
+  schemaVersion: (x) => x === COMPARISON_SCHEMA_VERSION,
+  createdAt: str,
+  a: modelRef,
+  b: modelRef,
+  transform: optional(shape({ kind: str, title: str, changes: arrayOf(str), warnings: optional(arrayOf(str)) })),
+  structure: shape({
+    nodes: pair,
+    parameters: pair,
+    weightBytes: pair,
+    ops: arrayOf(shape({ op: str, a: num, b: num })),
+    dtypes: arrayOf(shape({ dtype: str, a: num, b: num })),
+    inputs: arrayOf(shape({ name: str, a: optional(str), b: optional(str) })),
+    outputs: arrayOf(shape({ name: str, a: optional(str), b: optional(str) })),
+  }),
+  verify: shape({
+    ep: str,
+    inputs: arrayOf(shape({ name: str, dtype: str, dims: arrayOf(num) })),
+    inputNotes: arrayOf(str),
+    outputs: arrayOf(isAgreement),
+    verdict: (x) => x === 'pass' || x === 'warn' || x === 'fail',
+    tolerances: shape({ epsilon: num, cosineClose: num, cosineDrift: num, top1Close: num, top1Drift: num }),
+  }),
+  runs: optional(shape({ a: str, b: str })),
+  comparison: optional(
+    shape({
+      metrics: arrayOf(
+        shape({
+          key: str,
+          label: str,
+          unit: (x) => x === 'ms' || x === 'per-s' || x === 'tokens-per-s' || x === 'bytes',
+          a: num,
+          b: num,
+          delta: num,
+          change: numOrNull,
+          better: (x) => x === 'lower' || x === 'higher',
+          verdict: (x) => x === 'better' || x === 'worse' || x === 'same',
+        }),
+      ),
+      operators: arrayOf(shape({ opType: str, provider: str, a: sideStats, b: sideStats, deltaUs: num })),
+      nodeTimeUs: optional(pair),
+      speedup: num,
+      notes: arrayOf(str),
+    }),
+  ),
+}) as (x: unknown) => x is ComparisonFile;
+
+export function isComparisonToWebview(x: unknown): x is ComparisonToWebview {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'comparison':
+      return str(x.filePath) && isComparisonFile(x.comparison);
+    case 'error':
+      return str(x.message) && str(x.hint);
+    default:
+      return false;
+  }
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

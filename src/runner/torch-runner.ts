@@ -7,9 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseTorchResult, type TorchRunResult, type TorchSchedule } from '../core/results/torch-run';
 
+export type { TorchRunResult, TorchSchedule } from '../core/results/torch-run';
 export const HARNESS_EVENT_PREFIX = '@@inference-lens ';
-export const TORCH_RESULT_SCHEMA_VERSION = 1;
 
 export type TorchRunErrorCode =
   | 'python-missing'
@@ -43,13 +44,6 @@ export class TorchRunError extends Error {
 
 export function isTorchRunError(e: unknown): e is TorchRunError {
   return e instanceof TorchRunError;
-}
-
-export interface TorchSchedule {
-  readonly wait: number;
-  readonly warmup: number;
-  readonly active: number;
-  readonly repeat: number;
 }
 
 export const DEFAULT_TORCH_SCHEDULE: TorchSchedule = { wait: 1, warmup: 1, active: 3, repeat: 1 };
@@ -99,34 +93,6 @@ export interface ScriptFunction {
   readonly requiredArgs: number;
   readonly async: boolean;
   readonly doc: string;
-}
-
-/** result.json, as the harness writes it (schemaVersion 1). */
-export interface TorchRunResult {
-  readonly schemaVersion: number;
-  readonly script: string;
-  readonly function: string | null;
-  readonly mode: 'function' | 'steps-forward' | 'whole-run';
-  readonly args: readonly string[];
-  readonly python: { readonly version: string; readonly executable: string };
-  readonly torch: string;
-  readonly device: 'cuda' | 'cpu';
-  readonly deviceName: string;
-  readonly cuda: {
-    readonly available: boolean;
-    readonly version: string | null;
-    /** torch.cuda.max_memory_allocated() over the run, bytes. */
-    readonly maxMemoryAllocated: number | null;
-    readonly maxMemoryReserved: number | null;
-  };
-  readonly schedule: TorchSchedule | null;
-  readonly steps: readonly { readonly ms: number; readonly phase: string }[];
-  readonly traces: readonly string[];
-  readonly peakRssBytes: number | null;
-  readonly wallSeconds: number;
-  readonly stoppedAfterSchedule: boolean;
-  readonly warnings: readonly string[];
-  readonly error: { readonly code: string; readonly message: string; readonly hint: string } | null;
 }
 
 /** The harness's command line for these options (without the interpreter). */
@@ -282,15 +248,15 @@ export async function runTorchHarness(o: TorchRunOptions): Promise<TorchRunResul
   if (r.code !== 0) throw failure(r, o.python);
   const done = r.events.find((e): e is Extract<HarnessEvent, { event: 'done' }> => e.event === 'done');
   const resultPath = done?.result ?? path.join(o.outDir, 'result.json');
-  let result: TorchRunResult;
+  let text: string;
   try {
-    result = JSON.parse(fs.readFileSync(resultPath, 'utf8')) as TorchRunResult;
+    text = fs.readFileSync(resultPath, 'utf8');
   } catch (e) {
-    throw new TorchRunError('crashed', `The harness finished without a readable result (${(e as Error).message})`, 'See the output.');
+    throw new TorchRunError('crashed', `The harness finished without a result (${(e as Error).message})`, 'See the output.');
   }
-  if (result.schemaVersion !== TORCH_RESULT_SCHEMA_VERSION) {
-    throw new TorchRunError('crashed', `result.json has schema version ${result.schemaVersion}, expected ${TORCH_RESULT_SCHEMA_VERSION}`, 'The harness and the extension do not match; reinstall the extension.');
-  }
+  const parsed = parseTorchResult(text);
+  if (!('result' in parsed)) throw new TorchRunError('crashed', parsed.message, 'The harness and the extension do not match; reinstall the extension.');
+  const result = parsed.result;
   if (!result.traces.length) throw new TorchRunError('no-steps', 'The run recorded no trace', 'Raise active steps or profile the whole run.');
   return result;
 }
@@ -317,4 +283,32 @@ export function chooseInterpreter(c: { pythonExtension?: string; setting?: strin
   if (c.pythonExtension?.trim()) return { python: c.pythonExtension.trim(), source: 'python-extension' };
   if (c.setting?.trim()) return { python: c.setting.trim(), source: 'setting' };
   return { python: 'python3', source: 'default' };
+}
+
+/** Splits a command line the way a POSIX shell would for plain words and quotes (no expansions). */
+export function splitArgs(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: '"' | "'" | undefined;
+  let any = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      any = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      any = true;
+    } else if (/\s/.test(c)) {
+      if (any || cur) out.push(cur);
+      cur = '';
+      any = false;
+    } else cur += c;
+  }
+  if (any || cur) out.push(cur);
+  return out;
 }

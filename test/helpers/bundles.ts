@@ -19,7 +19,27 @@ export function bundles(): Promise<{ cli: string; worker: string }> {
     const worker = path.join(DIR, 'ort-worker.js');
     await build({ ...common, entryPoints: [path.join(REPO, 'src/cli/main.ts')], outfile: cli, banner: { js: '#!/usr/bin/env node' } });
     await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')], outfile: worker });
+    // The PyTorch harness sits next to the CLI, as in dist/.
+    fs.copyFileSync(path.join(REPO, 'src/runner/torch_harness.py'), path.join(DIR, 'torch_harness.py'));
     return { cli, worker };
   })();
   return built;
+}
+
+let serverBuilt: Promise<string> | undefined;
+
+/**
+ * The language server bundled as src/tools/build.mjs bundles dist/server.js, with the two tree-sitter
+ * .wasm files copied next to it (the CLI bundle from bundles() finds them there too).
+ */
+export function serverBundle(): Promise<string> {
+  serverBuilt ??= (async () => {
+    fs.mkdirSync(DIR, { recursive: true });
+    const server = path.join(DIR, 'server.js');
+    await build({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', entryPoints: [path.join(REPO, 'src/server/server.ts')], outfile: server });
+    fs.copyFileSync(path.join(REPO, 'node_modules/web-tree-sitter/web-tree-sitter.wasm'), path.join(DIR, 'web-tree-sitter.wasm'));
+    fs.copyFileSync(path.join(REPO, 'node_modules/tree-sitter-python/tree-sitter-python.wasm'), path.join(DIR, 'tree-sitter-python.wasm'));
+    return server;
+  })();
+  return serverBuilt;
 }

@@ -13,6 +13,7 @@ import { before, describe, test } from 'node:test';
 import { bestSourceMatch, sourceFramesOf } from '../../src/core/profile/source';
 import { importTraceFile } from '../../src/core/trace';
 import { chooseInterpreter, listScriptFunctions, runTorchHarness, TorchRunError, type HarnessEvent } from '../../src/runner/torch-runner';
+import { bundles } from '../helpers/bundles';
 import { tmpDir } from '../helpers/fixtures';
 import { HARNESS, hasTorch, PYTHON3, torchPython } from '../helpers/python';
 
@@ -330,5 +331,53 @@ describe('profiling with real torch (CPU)', () => {
       assert.deepEqual(pids.filter(alive), [], `${how}: the python process and its sleep child are gone`);
       assert.ok(Date.now() - started < 60_000);
     }
+  });
+});
+
+describe('inference-lens torch (the CLI over the same runner)', () => {
+  const cli = async (args: string[], env: NodeJS.ProcessEnv = process.env) => {
+    const r = spawnSync(process.execPath, [(await bundles()).cli, 'torch', ...args], { encoding: 'utf8', timeout: 180_000, env });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test('bad usage and a missing torch exit 2 with one clear line', async () => {
+    const dir = tmpDir('harness-cli');
+    const script = write(dir, 'model.py', MODEL_SCRIPT);
+    for (const [args, want] of [
+      [[], /torch takes one script/],
+      [[script, '--active', '0'], /--active takes a whole number ≥ 1, got '0'/],
+      [[script, '--steps', 'some'], /--steps takes forward or none/],
+      [[script, '--function', 'infer', '--steps', 'none'], /cannot be combined/],
+      [[script, '--bogus'], /unknown option '--bogus'/],
+    ] as const) {
+      const r = await cli([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+    if (!hasTorch(PYTHON3)) {
+      const r = await cli([script, '--python', PYTHON3, '--out', path.join(dir, 'o')]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /PyTorch is not installed for .*-m pip install torch/);
+    }
+  });
+
+  test('--json: result.json and the trace summary, counts matching the raw trace', async (t) => {
+    const tp = await torchPython();
+    if (tp.python === undefined) return t.skip(tp.skip);
+    const dir = tmpDir('harness-cli');
+    const script = write(dir, 'model.py', MODEL_SCRIPT);
+    const r = await cli([script, '--python', tp.python, '--out', path.join(dir, 'out'), '--warmup', '0', '--active', '2', '--json', '--', '30']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { result: { steps: { phase: string }[]; traces: string[]; args: string[] }; resultPath: string; traces: { eventCount: number; categories: { category: string; count: number }[]; topOperators: { name: string }[] }[] };
+    assert.deepEqual(j.result.args, ['30']);
+    assert.deepEqual(j.result.steps.map((s) => s.phase), ['wait', 'active', 'active']);
+    assert.equal(j.resultPath, path.join(dir, 'out', 'result.json'));
+    assert.match(r.stderr, /args: \['30'\]/, "the script's output goes to stderr");
+    const raw = rawCounts(j.result.traces[0]!);
+    assert.equal(raw.steps, 2);
+    assert.equal(j.traces.length, 1);
+    assert.equal(j.traces[0]!.eventCount, raw.total);
+    assert.equal(j.traces[0]!.categories.find((c) => c.category === 'cpu_op')?.count, [...raw.ops.values()].reduce((a, b) => a + b, 0));
   });
 });

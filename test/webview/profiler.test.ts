@@ -17,6 +17,9 @@ import type { ProfileRun, ProfilerToWebview } from '../../src/protocol/messages'
 import { REPO, tmpDir } from '../helpers/fixtures';
 import { profiledEncoder, type EncoderRun } from '../helpers/ort-runs';
 import { withStackTrace } from '../helpers/traces';
+import { HARNESS, torchPython } from '../helpers/python';
+import { activeStepStats } from '../../src/core/results/torch-run';
+import { runTorchHarness } from '../../src/runner/torch-runner';
 import { assertReadyHandshake, SHOTS, startWebviewHost, THEMES, type Harness, type Theme, type WebviewHost } from '../helpers/webview';
 import * as fs from 'node:fs';
 
@@ -200,6 +203,36 @@ test('an ONNX Runtime run: the run metrics in the header, nodes by op type and n
     } finally {
       await w.close();
     }
+  }
+});
+
+test('a PyTorch script run (the harness, real CPU torch): device, step latency and peak memory in the header, its warnings as findings', async (t) => {
+  const tp = await torchPython();
+  if (tp.python === undefined) return t.skip(tp.skip);
+  const dir = tmpDir('torch-panel');
+  const script = path.join(dir, 'mlp.py');
+  fs.writeFileSync(
+    script,
+    'import torch\nm = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 4))\nx = torch.randn(4, 32)\nfor _ in range(20):\n    m(x)\n',
+  );
+  const result = await runTorchHarness({ python: tp.python, harness: HARNESS, script, steps: { kind: 'forward' }, outDir: path.join(dir, 'out') });
+  const profile = await importTraceFile(result.traces[0]!);
+  const w = await open();
+  try {
+    const resultPath = path.join(dir, 'out', 'result.json');
+    await show(w, { type: 'profile', title: 'mlp.py on CPU', source: { kind: 'torch', resultPath }, profile: profileToJson(profile), torch: result });
+    const value = async (key: string) => Number(await w.page.locator(`[data-testid="metric"][data-key="${key}"]`).getAttribute('data-value'));
+    assert.equal(await value('step-p50'), activeStepStats(result)!.p50);
+    assert.equal(await value('peak-rss'), result.peakRssBytes);
+    assert.equal(await w.page.getByTestId('torch-device').textContent(), result.deviceName);
+    const findings = (await w.page.getByTestId('findings').textContent()) ?? '';
+    for (const warning of result.warnings) assert.ok(findings.includes(warning), warning);
+    assert.deepEqual(((await w.state()) as { source: unknown }).source, { kind: 'torch', resultPath });
+    assert.ok((await rowKeys(w, 'op-row')).includes('aten::linear'));
+    await w.page.screenshot({ path: path.join(SHOTS, 'profiler-torch-run-dark.png'), fullPage: true });
+    assert.deepEqual(w.problems, []);
+  } finally {
+    await w.close();
   }
 });
 

@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, formatMs, formatRate, formatShare } from '
 import { gpuBusy } from '../../../src/core/profile/analyses';
 import { sourceFramesOf, userFrame } from '../../../src/core/profile/source';
 import type { Profile } from '../../../src/core/profile/types';
+import { activeStepStats, type TorchRunResult } from '../../../src/core/results/torch-run';
 import type { ProfileRun, ProfilerSource, ProfilerToExtension, ProfilerView } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
 import { dataTable, type Column } from '../shared/table';
@@ -50,8 +51,41 @@ function runMetrics(run: ProfileRun): HTMLElement {
   );
 }
 
-function findings(profile: Profile, run: ProfileRun | undefined): HTMLElement | null {
-  const items: string[] = [];
+/** A PyTorch harness run: the device, the active steps' latency, CUDA memory peaks, peak RSS. */
+function torchMetrics(r: TorchRunResult): HTMLElement {
+  const stats = activeStepStats(r);
+  const cards: HTMLElement[] = [];
+  if (stats) {
+    const what = r.mode === 'function' ? `${r.function}() call` : r.mode === 'steps-forward' ? 'model call' : 'run';
+    cards.push(
+      metric('Step p50', 'step-p50', stats.p50, `${formatMs(stats.p50)} ms`, `per ${what}, ${stats.count} active step${stats.count === 1 ? '' : 's'} (profiler on)`),
+      metric('Step p90', 'step-p90', stats.p90, `${formatMs(stats.p90)} ms`),
+    );
+  }
+  if (r.cuda.maxMemoryAllocated !== null) cards.push(metric('Max CUDA memory allocated', 'cuda-max-allocated', r.cuda.maxMemoryAllocated, formatBytes(r.cuda.maxMemoryAllocated), 'torch.cuda.max_memory_allocated'));
+  if (r.cuda.maxMemoryReserved !== null) cards.push(metric('Max CUDA memory reserved', 'cuda-max-reserved', r.cuda.maxMemoryReserved, formatBytes(r.cuda.maxMemoryReserved), 'torch.cuda.max_memory_reserved'));
+  if (r.peakRssBytes !== null) cards.push(metric('Peak memory (RSS)', 'peak-rss', r.peakRssBytes, formatBytes(r.peakRssBytes)));
+  const mode = r.mode === 'function' ? `${r.function}() per step` : r.mode === 'steps-forward' ? 'a step per model call' : 'whole run';
+  const schedule = r.schedule ? `wait ${r.schedule.wait} · warmup ${r.schedule.warmup} · active ${r.schedule.active}${r.schedule.repeat > 1 ? ` × ${r.schedule.repeat}` : ''}` : 'no schedule';
+  return h(
+    'div',
+    { class: 'run-metrics', data: { testid: 'torch-metrics' } },
+    h(
+      'p',
+      { class: 'facts' },
+      h('span', { class: 'chip' }, r.device.toUpperCase()),
+      h('span', { data: { testid: 'torch-device' } }, r.deviceName),
+      h('span', null, `PyTorch ${r.torch}`),
+      h('span', null, mode),
+      h('span', null, schedule),
+      h('span', null, `${formatMs(r.wallSeconds * 1000)} ms wall`),
+    ),
+    h('div', { class: 'cards' }, ...cards),
+  );
+}
+
+function findings(profile: Profile, run: ProfileRun | undefined, torch?: TorchRunResult): HTMLElement | null {
+  const items: string[] = [...(torch?.warnings ?? [])];
   if (run?.result.fallbackReason) items.push(`Ran on ${run.result.ep.toUpperCase()} instead of ${run.result.requestedEp.toUpperCase()}: ${run.result.fallbackReason}`);
   const ops = run?.operators;
   if (ops?.fallbackNodes.length) items.push(`${ops.fallbackNodes.length} node(s) ran on another provider: ${ops.fallbackNodes.slice(0, 5).map((n) => n.node).join(', ')}`);
@@ -61,9 +95,9 @@ function findings(profile: Profile, run: ProfileRun | undefined): HTMLElement | 
   return h('ul', { class: 'warnings', data: { testid: 'findings' } }, ...items.map((t) => h('li', null, icon('warning'), h('span', null, t))));
 }
 
-function header(title: string, source: ProfilerSource, profile: Profile, run: ProfileRun | undefined, post: (m: ProfilerToExtension) => void): HTMLElement {
+function header(title: string, source: ProfilerSource, profile: Profile, run: ProfileRun | undefined, torch: TorchRunResult | undefined, post: (m: ProfilerToExtension) => void): HTMLElement {
   const busy = gpuBusy(profile).devices;
-  const open = h('button', { class: 'button secondary', type: 'button' }, icon('go-to-file'), source.kind === 'run' ? 'Open Run File' : 'Open Trace File');
+  const open = h('button', { class: 'button secondary', type: 'button' }, icon('go-to-file'), source.kind === 'run' ? 'Open Run File' : source.kind === 'torch' ? 'Open Result File' : 'Open Trace File');
   open.addEventListener('click', () => post({ type: 'openSource' }));
   return h(
     'header',
@@ -78,7 +112,7 @@ function header(title: string, source: ProfilerSource, profile: Profile, run: Pr
       ...devicesByName(profile).map(([name, n]) => h('span', { data: { testid: 'device' } }, icon('server'), ` ${n > 1 ? `${n} × ` : ''}${name}`)),
       ...busy.map((d) => h('span', { data: { testid: 'gpu-busy', device: d.device } }, `GPU ${d.device} busy ${formatShare(d.utilization)}`)),
     ),
-    run ? runMetrics(run) : null,
+    run ? runMetrics(run) : torch ? torchMetrics(torch) : null,
     h('div', { class: 'actions' }, open),
   );
 }
@@ -351,6 +385,7 @@ export function renderPanel(
   run: ProfileRun | undefined,
   post: (m: ProfilerToExtension) => void,
   restore?: ProfilerView,
+  torch?: TorchRunResult,
 ): RenderedPanel {
   const model = buildModel(profile);
   const timelineHost = h('div', { class: 'timeline-host', data: { testid: 'timeline' } });
@@ -378,8 +413,8 @@ export function renderPanel(
   const element = h(
     'main',
     { class: 'profiler', data: { testid: 'profiler', slices: profile.slices.count } },
-    header(title, source, profile, run, post),
-    findings(profile, run),
+    header(title, source, profile, run, torch, post),
+    findings(profile, run, torch),
     h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), searchBox(() => timeline, (sel) => detail.show(sel)), timelineHost, detail.element),
     t.element,
   );

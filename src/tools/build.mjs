@@ -60,6 +60,13 @@ const BUNDLES = [
     format: 'cjs',
     external: ['onnxruntime-node'],
   },
+  {
+    // The Python language server (started by the extension over stdio/IPC; web-tree-sitter's CJS build, .wasm files copied below).
+    entry: 'src/server/server.ts',
+    outfile: 'dist/server.js',
+    platform: 'node',
+    format: 'cjs',
+  },
   { entry: 'webview-ui/src/overview/main.ts', outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife' },
   { entry: 'webview-ui/src/overview/overview.css', outfile: 'dist/webview/overview.css', platform: 'browser' },
   { entry: 'webview-ui/src/profile/main.ts', outfile: 'dist/webview/profile.js', platform: 'browser', format: 'iife' },
@@ -74,6 +81,9 @@ const COPIES = [
   ['@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf'],
   // The PyTorch harness, run by the user's Python (src/runner/torch-runner.ts).
   ['./src/runner/torch_harness.py', 'dist/torch_harness.py'],
+  // The tree-sitter runtime and Python grammar, next to dist/server.js and dist/cli.js (lint).
+  ['web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'],
+  ['tree-sitter-python/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm'],
 ];
 
 /** @param {Bundle} b */

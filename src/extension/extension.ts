@@ -1,6 +1,10 @@
 /** Extension entry point: registers the custom editors, the results panels and the commands. The only layer that imports `vscode`. */
 import * as vscode from 'vscode';
+import { COMPARISON_VIEW_TYPE, ComparisonPanels } from './comparison-panel';
 import { MODEL_OVERVIEW_VIEW_TYPE, ModelOverviewProvider } from './model-overview';
+import { Optimizer } from './optimize-commands';
+import { registerLanguageClient } from './language-client';
+import { compareModelsCommand, MODEL_TEXT_SCHEME, ModelTextProvider, showModelAsTextCommand } from './model-text';
 import { openModelOverview } from './open-model';
 import { profileModelCommand } from './profile-command';
 import { PROFILE_RESULTS_VIEW_TYPE, ProfileResults, runsDir } from './profile-results';
@@ -13,6 +17,10 @@ interface Services {
   readonly log: vscode.LogOutputChannel;
   readonly results: ProfileResults;
   readonly profiler: ProfilerPanels;
+  /** Transformations, verification and comparisons (the .onnx commands and the recommendations' Apply). */
+  readonly optimizer: Optimizer;
+  /** The `inference-lens-text:` documents (model as text, comparison summaries). */
+  readonly modelText: ModelTextProvider;
   /** What the user's Python scripts print while they are profiled. */
   readonly torchOutput: vscode.OutputChannel;
 }
@@ -28,15 +36,26 @@ const COMMANDS: Readonly<Record<string, (services: Services, ...args: unknown[])
   'inferenceLens.showProfileHistory': (s) => s.results.showHistory(),
   'inferenceLens.exportChromeTrace': (s) => s.results.exportActiveTrace(),
   'inferenceLens.openTrace': (s, clicked) => openTraceCommand(s.profiler, clicked),
+  'inferenceLens.showModelAsText': (s, clicked, selection) => showModelAsTextCommand(s.modelText, s.log, clicked, selection),
+  'inferenceLens.compareModels': (s, clicked, selection) => compareModelsCommand(s.modelText, s.log, clicked, selection),
+  'inferenceLens.quantizeInt8': (s, clicked, selection) => s.optimizer.quantizeInt8(clicked, selection),
+  'inferenceLens.convertFp16': (s, clicked, selection) => s.optimizer.convertFp16(clicked, selection),
+  'inferenceLens.makeAxesDynamic': (s, clicked, selection) => s.optimizer.makeAxesDynamic(clicked, selection),
+  'inferenceLens.optimizeGraph': (s, clicked, selection) => s.optimizer.optimizeGraph(clicked, selection),
+  'inferenceLens.compareWith': (s, clicked, selection) => s.optimizer.compareWith(clicked, selection),
   'inferenceLens.profileTorchScript': (s, clicked) => profileTorchScriptCommand(s.context, s.profiler, s.log, s.torchOutput, clicked),
 };
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Inference Lens', { log: true });
-  const profiler = new ProfilerPanels(context.extensionUri, log);
-  const results = new ProfileResults(context.extensionUri, runsDir(context), log, (runFilePath) => profiler.open({ kind: 'run', runFilePath }));
+  // The comparison view opens results panels, the results and profiler panels offer the optimizer's fixes.
+  const comparisons = new ComparisonPanels(context.extensionUri, log, (runFilePath) => results.show(runFilePath));
+  const optimizer = new Optimizer(context, log, comparisons);
+  const profiler = new ProfilerPanels(context.extensionUri, log, optimizer);
+  const results = new ProfileResults(context.extensionUri, runsDir(context), log, (runFilePath) => profiler.open({ kind: 'run', runFilePath }), optimizer);
   const torchOutput = vscode.window.createOutputChannel('Inference Lens: PyTorch');
-  const services: Services = { context, log, results, profiler, torchOutput };
+  const modelText = new ModelTextProvider(log);
+  const services: Services = { context, log, results, profiler, optimizer, torchOutput, modelText };
   context.subscriptions.push(
     log,
     torchOutput,
@@ -45,6 +64,10 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.window.registerWebviewPanelSerializer(PROFILE_RESULTS_VIEW_TYPE, results),
     vscode.window.registerWebviewPanelSerializer(PROFILER_VIEW_TYPE, profiler),
+    vscode.window.registerWebviewPanelSerializer(COMPARISON_VIEW_TYPE, comparisons),
+    modelText,
+    vscode.workspace.registerTextDocumentContentProvider(MODEL_TEXT_SCHEME, modelText),
     ...Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args))),
   );
+  registerLanguageClient(context, log, runsDir(context));
 }

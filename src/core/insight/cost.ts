@@ -62,14 +62,30 @@ function shapeOf(x: Info | undefined): readonly D[] | null {
   return x?.shape ?? null;
 }
 
+const numelCache = new WeakMap<readonly D[], D>();
+
 function numel(x: Info | undefined): D {
   const s = shapeOf(x);
-  return s ? product(s) : null;
+  if (!s) return null;
+  let n = numelCache.get(s);
+  if (n === undefined) numelCache.set(s, (n = product(s)));
+  return n;
 }
+
+const bytesCache = new WeakMap<Info, D>();
 
 /** Bytes of a tensor value (sub-byte types round up); null when its type or shape is unknown. */
 export function bytesOf(x: Info | undefined): D {
-  if (!x || x.nonTensor || x.elem === null) return null;
+  if (!x) return null;
+  const hit = bytesCache.get(x);
+  if (hit !== undefined) return hit;
+  const b = computeBytes(x);
+  bytesCache.set(x, b);
+  return b;
+}
+
+function computeBytes(x: Info): D {
+  if (x.nonTensor || x.elem === null) return null;
   const bits = dataTypeInfo(x.elem).bits;
   if (bits === 0) return null;
   const n = numel(x);

@@ -67,6 +67,14 @@ export class Scope {
 }
 
 const MAX_VAL = 1024;
+/** Float constants are read only when this small (scales, a scalar): weights are never folded. */
+const MAX_FLOAT_VAL = 64;
+
+function mayFold(t: TensorInfo): boolean {
+  let n = 1;
+  for (const d of t.dims) n *= d;
+  return n <= (FLOATS.has(t.dataType) ? MAX_FLOAT_VAL : MAX_VAL);
+}
 /** Slice bounds at least this large mean "to the end" (exporters write INT64_MAX, INT32_MAX or 2^53). */
 const BIG = 2 ** 31 - 1;
 
@@ -267,12 +275,19 @@ export class Engine {
     if (!info) return null;
     if (info.value !== undefined) return info.value;
     let v: Val | null = null;
-    if (info.tensor) {
+    if (info.tensor && mayFold(info.tensor)) {
       const data = this.reader.read(info.tensor, MAX_VAL);
       if (data) v = { dims: [...info.tensor.dims], data };
     }
     info.value = v;
     return v;
+  }
+
+  /** Whether valueOf may give values (already folded, or a constant small enough to read). */
+  private hasValue(info: Info | undefined): boolean {
+    if (!info) return false;
+    if (info.value !== undefined) return info.value !== null;
+    return info.tensor !== undefined && mayFold(info.tensor);
   }
 
   private inferGraph(g: Graph, scope: Scope, path: string, depth: number, records: NodeRecord[], graphs: GraphRecord[], preset?: Map<string, Info>): void {
@@ -359,7 +374,7 @@ export class Engine {
       const shape = broadcast(present.map((x) => x.shape));
       const elem = COMPARE.has(op) ? DataType.BOOL : i0?.elem ?? null;
       let value: Val | null = null;
-      const vals = present.map((x) => this.valueOf(x));
+      const vals = present.every((x) => this.hasValue(x)) ? present.map((x) => this.valueOf(x)) : [];
       if (vals.length >= 1 && vals.every((v) => v !== null)) {
         const fmod = attr(node, 'fmod')?.i ?? 0;
         value = valMap(vals as Val[], (xs) => binaryValue(op, xs, i0?.elem ?? null, fmod));
@@ -380,7 +395,7 @@ export class Engine {
       }
       case 'Where': {
         const shape = broadcast(c.ins.map((x) => x?.shape ?? null));
-        const vals = c.ins.map((x) => this.valueOf(x));
+        const vals = c.ins.every((x) => this.hasValue(x)) ? c.ins.map((x) => this.valueOf(x)) : [null];
         const value = vals.every((v) => v) ? valMap(vals as Val[], ([cond, a, b]) => (typeof cond === 'number' ? (cond ? a! : b!) : same(a, b) ? a! : null)) : null;
         return [{ elem: c.ins[1]?.elem ?? c.ins[2]?.elem ?? null, shape, value }];
       }

@@ -11,6 +11,8 @@ import { FileSource, type ByteSource } from '../onnx/wire';
 export class TensorValueReader {
   private src: ByteSource | undefined;
   private ownSource = false;
+  /** External data files opened so far, by location as written in the model. */
+  private readonly external = new Map<string, number>();
 
   constructor(
     private readonly modelPath: string,
@@ -20,6 +22,8 @@ export class TensorValueReader {
   }
 
   close(): void {
+    for (const fd of this.external.values()) fs.closeSync(fd);
+    this.external.clear();
     if (this.ownSource) this.src?.close();
     this.src = undefined;
     this.ownSource = false;
@@ -53,17 +57,16 @@ export class TensorValueReader {
     try {
       if (t.data.kind === 'none') return count === 0 ? [] : undefined;
       if (t.data.kind === 'external') {
-        const file = resolveExternalDataPath(this.modelPath, t.data.location);
         const len = count * width;
         if (t.data.length !== undefined && t.data.length < len) return undefined;
-        const fd = fs.openSync(file, 'r');
-        try {
-          const buf = Buffer.alloc(len);
-          if (fs.readSync(fd, buf, 0, len, t.data.offset) !== len) return undefined;
-          return decodeRaw(buf, t.dataType, count);
-        } finally {
-          fs.closeSync(fd);
+        let fd = this.external.get(t.data.location);
+        if (fd === undefined) {
+          fd = fs.openSync(resolveExternalDataPath(this.modelPath, t.data.location), 'r');
+          this.external.set(t.data.location, fd);
         }
+        const buf = Buffer.alloc(len);
+        if (fs.readSync(fd, buf, 0, len, t.data.offset) !== len) return undefined;
+        return decodeRaw(buf, t.dataType, count);
       }
       if (t.data.field === 'raw_data') {
         if (t.data.range.length < count * width) return undefined;

@@ -71,6 +71,8 @@ const FP32_INPUTS: Readonly<Record<string, readonly number[]>> = {
 const F16 = DataType.FLOAT16;
 const F32 = DataType.FLOAT;
 export const FLOAT16_MAX = 65504;
+/** float32 values from here on round to Inf in float16. */
+const FLOAT16_INF = 65520;
 
 export async function convertFp16(src: string, dst: string, opts: Fp16Options = {}, run: TransformRunOptions = {}): Promise<TransformReport> {
   return runTransform('fp16', src, dst, run, (model) => planFp16(model, opts, run.signal));
@@ -92,8 +94,8 @@ export function toFloat16(src: Float32Array, stats = { clamped: 0, flushed: 0 })
       continue;
     }
     const e = exp - 112; // rebias 127 → 15
-    if (e >= 0x1f || (e === 0x1e && mant > 0x7fe000)) {
-      // Beyond 65504 (65520 and up would round to Inf): clamp.
+    if (e >= 0x1f || (e === 0x1e && mant >= 0x7ff000)) {
+      // 65520 and beyond would round to Inf: clamp to 65504.
       out[i] = sign | 0x7bff;
       stats.clamped++;
       continue;
@@ -231,7 +233,7 @@ async function findOutOfRangeWeights(ctx: Ctx, signal: AbortSignal | undefined):
     let max = 0;
     for (let i = 0; i < v.length; i++) {
       const a = Math.abs(v[i]!);
-      if (a > FLOAT16_MAX && a !== Infinity) {
+      if (a >= FLOAT16_INF && a !== Infinity) {
         if (outside.size <= 2) outside.add(v[i]!);
         if (a > max) max = a;
       }

@@ -13,6 +13,8 @@ import { optimizeCommand } from './optimize-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { importTracePath, isTraceError } from '../core/trace';
 import { torchCommand } from './torch-command';
+import { checkCommand } from './check-command';
+import { lintCommand } from './lint-command';
 
 const VERSION = '0.1.0';
 
@@ -36,9 +38,14 @@ Commands:
   compare <a.onnx> <b.onnx>       Numerical agreement of two models on the same inputs (max abs/rel
     [--profile] [--json]          error, cosine, top-1, NaN/Inf per output); --profile adds the
                                   before/after metrics and per-operator deltas.
+  lint <file.py|folder> [--json]  Check Python export/inference scripts with the editor's rules
+    [--fix] [--rule id=level]     (ONNX export, ONNX Runtime, PyTorch inference, TensorRT); --fix
+                                  applies the safe fixes. 'inference-lens lint --help' lists them.
   trace <file|logdir> [--json]    Summary of a torch.profiler/Kineto trace (.json, .json.gz, or a
                                   TensorBoard log folder) or an ONNX Runtime profile: events,
                                   GPU busy/idle, top operators and kernels, steps, memory peak.
+  check <model.onnx> --budget B   Profile and check a budget ('p50<=20ms,peak_mem<=2GB,
+    [profile options] [--json]    tokens_per_s>=30'); exit 1 when one is missed, saying by how much.
   torch <script.py> [options]     Profile PyTorch code (the script, a step per model call, or a
     [-- script args]              function) under torch.profiler with the user's Python; prints
                                   the run (device, step times, CUDA memory peaks) and its trace.
@@ -75,8 +82,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await profileCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       case 'providers':
         return await providersCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
+      case 'lint':
+        return await lintCommand(rest, io);
       case 'trace':
         return await traceCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       case 'torch':
         // The harness is copied next to this bundle (dist/torch_harness.py).
         return await torchCommand(rest, io, path.join(__dirname, 'torch_harness.py'), renderTraceSummary);

@@ -19,7 +19,7 @@ import { activeTabModel, isOnnx, pickModel } from './open-model';
 import { runsDir, type ProfileResults } from './profile-results';
 
 /** The form's answers, kept in workspaceState per model path. */
-interface ProfileForm {
+export interface ProfileForm {
   readonly ep: ExecutionProvider;
   /** Input data files (.npy, .npz, .pb); empty: inputs synthesized from the model. */
   readonly inputFiles?: readonly string[];
@@ -34,7 +34,7 @@ const DEFAULT_ITERATIONS = 100;
 /** The providers that work here, probed once per window (installing one means restarting anyway). */
 let probed: Promise<ProviderProbe[]> | undefined;
 const DEFAULT_DECODE = '128:64';
-const formKey = (modelPath: string): string => `inferenceLens.profileForm:${modelPath}`;
+export const formKey = (modelPath: string): string => `inferenceLens.profileForm:${modelPath}`;
 
 const PROVIDERS: readonly { readonly ep: ExecutionProvider; readonly label: string; readonly description: string }[] = [
   { ep: 'cpu', label: 'CPU', description: 'bundled with onnxruntime-node' },
@@ -103,7 +103,7 @@ export async function profileModelCommand(
 }
 
 /** The symbolic dims (not `input:axis` entries, which ORT cannot take) as free-dimension overrides. */
-function withFreeDims(session: OrtSessionSettings, dims: Readonly<Record<string, number>>): OrtSessionSettings {
+export function withFreeDims(session: OrtSessionSettings, dims: Readonly<Record<string, number>>): OrtSessionSettings {
   const named = Object.entries(dims).filter(([k]) => !k.includes(':'));
   return named.length ? { ...session, freeDimensionOverrides: Object.fromEntries(named) } : session;
 }
@@ -116,7 +116,7 @@ function symbolicDims(summary: ModelSummary): string[] {
 }
 
 /** Parses `batch=1, sequence=128` (names may be symbolic dims or `input:axis`). */
-function parseDims(line: string): { dims: Record<string, number>; error?: string } {
+export function parseDims(line: string): { dims: Record<string, number>; error?: string } {
   const dims: Record<string, number> = {};
   for (const part of line.split(',')) {
     const text = part.trim();
@@ -128,7 +128,7 @@ function parseDims(line: string): { dims: Record<string, number>; error?: string
   return { dims };
 }
 
-function parseDecode(text: string): OrtProfileRequest['decode'] {
+export function parseDecode(text: string): OrtProfileRequest['decode'] {
   const m = /^(\d+):(\d+)$/.exec(text);
   return m ? { prefillTokens: Number(m[1]), newTokens: Number(m[2]) } : 'off';
 }

@@ -10,6 +10,7 @@ import { formatBytes, formatMs, withHint } from '../core/format';
 import { parseRunFile, RunFileError } from '../core/results/run-file';
 import { isProfileRun, isProfileToExtension, isProfileWebviewState, type ProfileRun, type ProfileToExtension, type ProfileToWebview } from '../protocol/messages';
 import { exportChromeTrace } from '../runner/profile-model';
+import type { Recommendations } from './optimize-commands';
 import { webviewHtml } from './webview-html';
 
 export const PROFILE_RESULTS_VIEW_TYPE = 'inferenceLens.profileResults';
@@ -54,6 +55,8 @@ export class ProfileResults implements vscode.WebviewPanelSerializer {
     private readonly log: vscode.LogOutputChannel,
     /** Opens the profiler panel (timeline and tables) on a run's ORT profile. */
     private readonly openTimeline: (runFilePath: string) => void,
+    /** Findings with Apply in the header (src/extension/optimize-commands.ts). */
+    private readonly recommendations?: Recommendations,
   ) {
     this.webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   }
@@ -147,7 +150,7 @@ export class ProfileResults implements vscode.WebviewPanelSerializer {
   }
 
   private attach(panel: vscode.WebviewPanel, runFilePath: string): void {
-    this.panels.set(runFilePath, new ResultsPanel(panel, runFilePath, this.webviewRoot, this.log, this.openTimeline, () => this.panels.delete(runFilePath)));
+    this.panels.set(runFilePath, new ResultsPanel(panel, runFilePath, this.webviewRoot, this.log, this.openTimeline, () => this.panels.delete(runFilePath), this.recommendations));
   }
 }
 
@@ -161,6 +164,7 @@ class ResultsPanel {
     private readonly log: vscode.LogOutputChannel,
     private readonly openTimeline: (runFilePath: string) => void,
     onDispose: () => void,
+    private readonly recommendations?: Recommendations,
   ) {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [webviewRoot] };
@@ -174,7 +178,7 @@ class ResultsPanel {
     this.disposables.push(
       webview.onDidReceiveMessage((message: unknown) => {
         if (!isProfileToExtension(message)) return;
-        this.handle(message.type).catch((e: unknown) => {
+        this.handle(message).catch((e: unknown) => {
           this.log.error(`Profile results (${this.runFilePath}): '${message.type}' failed:`, e);
           void vscode.window.showErrorMessage(`Inference Lens: ${e instanceof Error ? e.message : String(e)}`);
         });
@@ -186,15 +190,19 @@ class ResultsPanel {
     );
   }
 
-  private async handle(type: ProfileToExtension['type']): Promise<void> {
-    switch (type) {
+  private async handle(m: ProfileToExtension): Promise<void> {
+    switch (m.type) {
       case 'ready': {
         // Read on every handshake: the webview reloads after being hidden, and the file may have changed.
         const r = readRun(this.runFilePath);
-        const message: ProfileToWebview = 'run' in r ? { type: 'run', runFilePath: this.runFilePath, run: r.run } : { type: 'error', ...r };
+        const findings = 'run' in r && this.recommendations ? await this.recommendations.findingsFor(r.run).catch(() => undefined) : undefined;
+        const message: ProfileToWebview = 'run' in r ? { type: 'run', runFilePath: this.runFilePath, run: r.run, ...(findings?.length ? { findings } : {}) } : { type: 'error', ...r };
         await this.panel.webview.postMessage(message);
         break;
       }
+      case 'applyFix':
+        await this.recommendations?.apply(this.runFilePath, m.findingId);
+        break;
       case 'exportTrace':
         await this.exportTrace();
         break;

@@ -13,6 +13,7 @@ import type { Profile } from '../core/profile/types';
 import { findTraceFiles, importTraceFile, isTraceError } from '../core/trace';
 import { isProfilerToExtension, isProfilerWebviewState, type ProfileRun, type ProfilerSource, type ProfilerToWebview } from '../protocol/messages';
 import { parseTorchResult, type TorchRunResult } from '../core/results/torch-run';
+import type { Recommendations } from './optimize-commands';
 import { readRun } from './profile-results';
 import { webviewHtml } from './webview-html';
 
@@ -36,6 +37,8 @@ export class ProfilerPanels implements vscode.WebviewPanelSerializer {
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    /** Findings and Apply for run sources (src/extension/optimize-commands.ts). */
+    private readonly recommendations?: Recommendations,
   ) {
     this.webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   }
@@ -65,7 +68,7 @@ export class ProfilerPanels implements vscode.WebviewPanelSerializer {
 
   private attach(panel: vscode.WebviewPanel, source: ProfilerSource): void {
     const key = keyOf(source);
-    this.panels.set(key, new ProfilerPanel(panel, source, this.webviewRoot, this.log, () => this.panels.delete(key)));
+    this.panels.set(key, new ProfilerPanel(panel, source, this.webviewRoot, this.log, () => this.panels.delete(key), this.recommendations));
   }
 }
 
@@ -90,6 +93,7 @@ class ProfilerPanel {
     webviewRoot: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     onDispose: () => void,
+    private readonly recommendations?: Recommendations,
   ) {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [webviewRoot] };
@@ -100,7 +104,9 @@ class ProfilerPanel {
         if (!isProfilerToExtension(message)) return;
         if (message.type === 'ready') this.send().catch((e: unknown) => this.log.error(`Profiler panel (${keyOf(this.source)}): could not send the profile:`, e));
         else if (message.type === 'openSource') void this.openSource();
-        else void goToSource(message.file, message.line, this.log);
+        else if (message.type === 'applyFix') {
+          if (this.source.kind === 'run') void this.recommendations?.apply(this.source.runFilePath, message.findingId);
+        } else void goToSource(message.file, message.line, this.log);
       }),
       panel.onDidDispose(() => {
         this.disposed = true;
@@ -129,7 +135,9 @@ class ProfilerPanel {
     const loaded = await this.loading;
     if (this.failure) await this.post(this.failure);
     else if (loaded) {
+      const findings = loaded.run && this.recommendations ? await this.recommendations.findingsFor(loaded.run).catch(() => undefined) : undefined;
       await this.post({
+        ...(findings?.length ? { findings } : {}),
         type: 'profile',
         title: loaded.title,
         source: this.source,
@@ -213,7 +221,7 @@ function hintOf(e: unknown): string {
  * workspace file with the same name sharing the longest path tail (traces are often recorded on
  * another machine or in a container).
  */
-async function goToSource(file: string, line: number, log: vscode.LogOutputChannel): Promise<void> {
+export async function goToSource(file: string, line: number, log: vscode.LogOutputChannel): Promise<void> {
   let target: vscode.Uri | undefined;
   if (path.isAbsolute(file) && fs.existsSync(file)) target = vscode.Uri.file(file);
   else {

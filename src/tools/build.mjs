@@ -73,6 +73,8 @@ const BUNDLES = [
   { entry: 'webview-ui/src/profile/profile.css', outfile: 'dist/webview/profile.css', platform: 'browser' },
   { entry: 'webview-ui/src/profiler/main.ts', outfile: 'dist/webview/profiler.js', platform: 'browser', format: 'iife' },
   { entry: 'webview-ui/src/profiler/profiler.css', outfile: 'dist/webview/profiler.css', platform: 'browser' },
+  { entry: 'webview-ui/src/compare/main.ts', outfile: 'dist/webview/compare.js', platform: 'browser', format: 'iife' },
+  { entry: 'webview-ui/src/compare/compare.css', outfile: 'dist/webview/compare.css', platform: 'browser' },
 ];
 
 /** Files copied verbatim: [from (resolved as a package path), to]. */

@@ -30,7 +30,7 @@ test('the COMMANDS table is found and lists ids', () => {
   const ids = tableIds();
   assert.ok(ids.length >= 1);
   assert.equal(new Set(ids).size, ids.length, 'no id twice');
-  for (const id of ids) assert.match(id, /^inferenceLens\.[a-zA-Z]+$/);
+  for (const id of ids) assert.match(id, /^inferenceLens\.[a-zA-Z][a-zA-Z0-9]*$/);
 });
 
 test('every contributed command has the "Inference Lens" category, a title, and a handler in COMMANDS', () => {
@@ -60,4 +60,20 @@ test('Profile Model… is offered from the palette, the Explorer on .onnx files 
   assert.ok(!(menus.commandPalette ?? []).some((i) => i.command === 'inferenceLens.profileModel' && i.when === 'false'), 'not hidden from the palette');
   assert.ok((menus['explorer/context'] ?? []).some((i) => i.command === 'inferenceLens.profileModel' && i.when === 'resourceExtname == .onnx'));
   assert.ok((menus['editor/title'] ?? []).some((i) => i.command === 'inferenceLens.profileModel' && i.when === 'activeCustomEditorId == inferenceLens.modelOverview'));
+});
+
+test('the optimize commands are offered on .onnx files: palette, Explorer context menu, model overview title bar', () => {
+  const menus = pkg.contributes.menus ?? {};
+  for (const [id, title] of [
+    ['inferenceLens.quantizeInt8', 'Quantize to INT8…'],
+    ['inferenceLens.convertFp16', 'Convert to FP16…'],
+    ['inferenceLens.makeAxesDynamic', 'Make Axes Dynamic…'],
+    ['inferenceLens.optimizeGraph', 'Optimize Graph…'],
+    ['inferenceLens.compareWith', 'Compare With…'],
+  ] as const) {
+    assert.ok(contributed.some((c) => c.command === id && c.title === title), `${id} titled ${title}`);
+    assert.ok(!(menus.commandPalette ?? []).some((i) => i.command === id && i.when === 'false'), `${id} not hidden from the palette`);
+    assert.ok((menus['explorer/context'] ?? []).some((i) => i.command === id && i.when === 'resourceExtname == .onnx'), `${id} in the Explorer on .onnx`);
+    assert.ok((menus['editor/title'] ?? []).some((i) => i.command === id && i.when === 'activeCustomEditorId == inferenceLens.modelOverview'), `${id} in the overview title bar`);
+  }
 });

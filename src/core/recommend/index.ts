@@ -24,8 +24,8 @@ export type FixKind = 'int8' | 'fp16' | 'dynamic-axes' | 'optimize-graph';
 export type Fix =
   | { readonly kind: 'int8' }
   | { readonly kind: 'fp16' }
-  /** Give these input axes a symbolic name instead of a fixed size. */
-  | { readonly kind: 'dynamic-axes'; readonly axes: readonly { readonly input: string; readonly axis: number; readonly name: string }[] }
+  /** Give these input/output axes a symbolic name instead of a fixed size. */
+  | { readonly kind: 'dynamic-axes'; readonly axes: readonly { readonly value: string; readonly axis: number; readonly name: string }[] }
   | { readonly kind: 'optimize-graph'; readonly level: 'basic' | 'extended' | 'all' };
 
 export interface Evidence {
@@ -268,27 +268,48 @@ function sessionCreateRule({ run }: RecommendInput, opts: RecommendOptions): Fin
   ];
 }
 
-function dynamicAxesRule({ summary }: RecommendInput): Finding[] {
-  if (!summary) return [];
-  const axes: { input: string; axis: number; name: string; size: number; text: string }[] = [];
+/**
+ * Fixed batch dims (axis 0 of inputs of rank ≥ 2) and sequence dims (axis 1 of 2-D integer inputs:
+ * token ids, masks) that could be symbolic, plus the outputs' axis 0 where it has the same fixed
+ * batch size (so the declared output shapes stay true for other batch sizes).
+ */
+export function suggestDynamicAxes(summary: Pick<ModelSummary, 'inputs' | 'outputs'>): { value: string; axis: number; name: string; size: number; text: string }[] {
+  const axes: { value: string; axis: number; name: string; size: number; text: string }[] = [];
+  const batches = new Set<number>();
   for (const io of summary.inputs) {
     if (io.kind !== 'tensor' || !io.shape || io.shape.length < 2) continue;
     const [batch] = io.shape;
-    if (typeof batch === 'number' && batch >= 1) axes.push({ input: io.name, axis: 0, name: 'batch', size: batch, text: io.text });
-    const tokenLike = /int/.test(io.dtype) && io.shape.length === 2;
+    if (typeof batch === 'number' && batch >= 1) {
+      axes.push({ value: io.name, axis: 0, name: 'batch', size: batch, text: io.text });
+      batches.add(batch);
+    }
     const seq = io.shape[1];
-    if (tokenLike && typeof seq === 'number' && seq > 1) axes.push({ input: io.name, axis: 1, name: 'sequence', size: seq, text: io.text });
+    if (/int/.test(io.dtype) && io.shape.length === 2 && typeof seq === 'number' && seq > 1) axes.push({ value: io.name, axis: 1, name: 'sequence', size: seq, text: io.text });
   }
-  if (!axes.length) return [];
-  const batchOnly = axes.every((a) => a.name === 'batch');
+  if (axes.length) {
+    for (const io of summary.outputs) {
+      const b = io.shape?.[0];
+      if (io.kind === 'tensor' && io.shape && io.shape.length >= 2 && typeof b === 'number' && batches.has(b)) axes.push({ value: io.name, axis: 0, name: 'batch', size: b, text: io.text });
+    }
+  }
+  return axes;
+}
+
+function dynamicAxesRule({ summary }: RecommendInput): Finding[] {
+  if (!summary) return [];
+  const axes = suggestDynamicAxes(summary);
+  const inputs = new Set(summary.inputs.map((i) => i.name));
+  const shown = axes.filter((a) => inputs.has(a.value));
+  if (!shown.length) return [];
+  const batchOnly = shown.every((a) => a.name === 'batch');
   return [
     {
       id: 'dynamic-axes',
       severity: 'low',
       title: `Fixed ${batchOnly ? 'batch' : 'batch/sequence'} dims in the inputs: make them dynamic`,
       detail: `With fixed sizes the model serves one ${batchOnly ? 'batch size' : 'shape'} only: batching requests (throughput) or shorter sequences (padding) are impossible. Apply renames these dims to symbolic ones; ONNX Runtime then plans for the sizes it is given. Internal Reshape nodes with baked-in sizes can still fail — the check on the same inputs catches a broken graph.`,
-      evidence: axes.map((a) => ev(`${a.input} axis ${a.axis}`, a.size, `${a.text}: axis ${a.axis} fixed at ${a.size}`)),
-      fix: { kind: 'dynamic-axes', axes: axes.map(({ input, axis, name }) => ({ input, axis, name })) },
+      evidence: shown.map((a) => ev(`${a.value} axis ${a.axis}`, a.size, `${a.text}: axis ${a.axis} fixed at ${a.size}`)),
+      fix: { kind: 'dynamic-axes', axes: axes.map(({ value, axis, name }) => ({ value, axis, name })) },
     },
   ];
 }

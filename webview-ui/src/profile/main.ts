@@ -14,7 +14,7 @@ onExtensionMessage((message) => {
     case 'run':
       saveState({ runFilePath: message.runFilePath });
       document.title = `Profile: ${message.run.model.name}`;
-      app.replaceChildren(renderRun(message.run, message.runFilePath, postToExtension));
+      app.replaceChildren(renderRun(message.run, message.runFilePath, postToExtension, message.findings));
       break;
     case 'error':
       app.replaceChildren(renderError(message.message, message.hint));

@@ -6,7 +6,9 @@
 import { formatBytes, formatMs, formatRate, formatShare } from '../../../src/core/format';
 import type { NodeRow, OpTypeRow } from '../../../src/core/results/ort-ops';
 import type { ProfileRun, ProfileToExtension } from '../../../src/protocol/messages';
+import type { Finding } from '../../../src/core/recommend';
 import { h, icon } from '../shared/dom';
+import { renderFindings } from '../shared/findings';
 
 /** Top nodes shown (the run file keeps them all). */
 const TOP_NODES = 15;
@@ -293,11 +295,12 @@ function operators(run: ProfileRun): HTMLElement[] {
   ];
 }
 
-export function renderRun(run: ProfileRun, runFilePath: string, post: (m: ProfileToExtension) => void): HTMLElement {
+export function renderRun(run: ProfileRun, runFilePath: string, post: (m: ProfileToExtension) => void, findings?: readonly Finding[]): HTMLElement {
   return h(
     'main',
     { class: 'profile', data: { testid: 'profile-results', modelName: run.model.name } },
     header(run, post),
+    renderFindings(findings, (findingId) => post({ type: 'applyFix', findingId })),
     warnings(run),
     metrics(run),
     inputs(run),

@@ -54,7 +54,7 @@ channel.onMessage((message) => {
       const restore = isProfilerWebviewState(saved) && sameSource(saved.source, message.source) ? saved.view : undefined;
       document.title = message.title;
       current?.dispose();
-      current = renderPanel(message.title, message.source, profile, message.run, channel.post, restore, message.torch);
+      current = renderPanel(message.title, message.source, profile, message.run, channel.post, restore, message.torch, message.findings);
       app.replaceChildren(current.element);
       current.mount();
       source = message.source;

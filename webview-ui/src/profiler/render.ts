@@ -10,7 +10,9 @@ import { sourceFramesOf, userFrame } from '../../../src/core/profile/source';
 import type { Profile } from '../../../src/core/profile/types';
 import { activeStepStats, type TorchRunResult } from '../../../src/core/results/torch-run';
 import type { ProfileRun, ProfilerSource, ProfilerToExtension, ProfilerView } from '../../../src/protocol/messages';
+import type { Finding } from '../../../src/core/recommend';
 import { h, icon } from '../shared/dom';
+import { renderFindings } from '../shared/findings';
 import { dataTable, type Column } from '../shared/table';
 import { Timeline } from '../timeline/timeline';
 import { renderMemory, type MemoryView } from './memory';
@@ -386,6 +388,7 @@ export function renderPanel(
   post: (m: ProfilerToExtension) => void,
   restore?: ProfilerView,
   torch?: TorchRunResult,
+  recommendations?: readonly Finding[],
 ): RenderedPanel {
   const model = buildModel(profile);
   const timelineHost = h('div', { class: 'timeline-host', data: { testid: 'timeline' } });
@@ -414,6 +417,7 @@ export function renderPanel(
     'main',
     { class: 'profiler', data: { testid: 'profiler', slices: profile.slices.count } },
     header(title, source, profile, run, torch, post),
+    renderFindings(recommendations, source.kind === 'run' ? (findingId) => post({ type: 'applyFix', findingId }) : undefined),
     findings(profile, run, torch),
     h('section', { class: 'section' }, h('h2', null, icon('graph-line'), 'Timeline'), searchBox(() => timeline, (sel) => detail.show(sel)), timelineHost, detail.element),
     t.element,

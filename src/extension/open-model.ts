@@ -24,9 +24,13 @@ export function activeTabModel(): vscode.Uri | undefined {
   return uri && isOnnx(uri) ? uri : undefined;
 }
 
-/** Asks which of the workspace's models (or, with none, which file); `title` names the command. */
-export async function pickModel(title: string): Promise<vscode.Uri | undefined> {
-  const found = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 2000) : [];
+/**
+ * Asks which of the workspace's models (or, with none, which file); `title` names the command.
+ * `opts.exclude` leaves a model out of the list (the one already chosen), `opts.placeHolder` says what to pick.
+ */
+export async function pickModel(title: string, opts: { readonly exclude?: vscode.Uri; readonly placeHolder?: string } = {}): Promise<vscode.Uri | undefined> {
+  const all = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 2000) : [];
+  const found = opts.exclude ? all.filter((u) => u.toString() !== opts.exclude!.toString()) : all;
   if (found.length === 0) {
     const chosen = await vscode.window.showOpenDialog({
       canSelectMany: false,
@@ -41,7 +45,7 @@ export async function pickModel(title: string): Promise<vscode.Uri | undefined> 
     .sort((a, b) => a.description.localeCompare(b.description));
   const picked = await vscode.window.showQuickPick(items, {
     title,
-    placeHolder: 'Choose an ONNX model',
+    placeHolder: opts.placeHolder ?? 'Choose an ONNX model',
     matchOnDescription: true,
   });
   return picked?.uri;

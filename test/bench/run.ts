@@ -19,6 +19,7 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   'trace-import': () => import('./trace-import.bench'),
   'ort-profiler': () => import('./ort-profiler.bench'),
   timeline: () => import('./timeline'),
+  'model-text': () => import('./model-text.bench'),
 };
 
 function printTable(rows: BenchRow[]): void {

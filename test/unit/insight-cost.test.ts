@@ -51,10 +51,13 @@ describe('symbolic dims', () => {
     assert.equal(evalDim(String(x), { a: 6, b: 3 }), 6);
     assert.equal(evalDim(String(x), { a: 1, b: 3 }), 6);
     assert.equal(evalDim(String(x), { a: 5, b: 3 }), null, 'incompatible sizes');
+    // A Slice end clamped to the dim: exact whatever the values.
+    assert.equal(evalDim('min(512,seq)', { seq: 600 }), 512);
+    assert.equal(evalDim('min(512,seq)', { seq: 100 }), 100);
   });
 
   test('parseDim reads back every canonical form, odd names quoted', () => {
-    for (const s of ['batch', '2*batch*seq+1', 'seq-1', 'floor((h+1)/2)', 'floor(h/2)+3', 'bcast(2*b,a)', '4*"my dim"', 'p2o.DynamicDimension.0']) {
+    for (const s of ['batch', '2*batch*seq+1', 'seq-1', 'floor((h+1)/2)', 'floor(h/2)+3', 'bcast(2*b,a)', 'min(512,seq)', '4*"my dim"', 'p2o.DynamicDimension.0']) {
       const e = parseDim(s);
       assert.ok(e !== null, s);
       assert.equal(String(e), s);

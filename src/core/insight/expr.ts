@@ -11,7 +11,7 @@
  * `*` between factors, a name written bare when it looks like an identifier (letters, digits, `_`, `.`),
  * otherwise JSON-quoted: `2*batch*seq+1`, `past_sequence_length+sequence_length`,
  * `floor((height+1)/2)`, `"my dim"*4`, `bcast(a,b)` (the broadcast of two dims only known at run
- * time to be equal or 1). `parseDim` reads it back.
+ * time to be equal or 1), `min(512,seq)`. `parseDim` reads it back.
  */
 
 export type Sym = number | Expr;
@@ -20,7 +20,9 @@ type Atom =
   | { readonly kind: 'name'; readonly key: string; readonly name: string }
   | { readonly kind: 'floor'; readonly key: string; readonly num: Expr; readonly den: number }
   /** The broadcast of two dims that cannot be told apart statically: a when a = b or b = 1, b when a = 1. */
-  | { readonly kind: 'bcast'; readonly key: string; readonly args: readonly [Sym, Sym] };
+  | { readonly kind: 'bcast'; readonly key: string; readonly args: readonly [Sym, Sym] }
+  /** The smaller of two dims (a Slice bound clamped to the dim it slices). */
+  | { readonly kind: 'min'; readonly key: string; readonly args: readonly [Sym, Sym] };
 
 interface Term {
   readonly coeff: number;
@@ -51,7 +53,7 @@ export class Expr {
 const BARE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 function nameText(name: string): string {
-  return BARE.test(name) && name !== 'floor' && name !== 'bcast' ? name : JSON.stringify(name);
+  return BARE.test(name) && name !== 'floor' && name !== 'bcast' && name !== 'min' ? name : JSON.stringify(name);
 }
 
 function termKey(atoms: readonly Atom[]): string {
@@ -245,6 +247,17 @@ export function bcast(a: Sym | null, b: Sym | null): Sym | null {
   return new Expr([{ coeff: 1, atoms: [atom], key: atom.key }]);
 }
 
+/** min(a, b): exact when their difference is a known number, else a `min(a,b)` factor. */
+export function min(a: Sym | null, b: Sym | null): Sym | null {
+  if (a === null || b === null) return null;
+  if (typeof a === 'number' && typeof b === 'number') return Math.min(a, b);
+  const d = sub(a, b);
+  if (typeof d === 'number') return d <= 0 ? a : b;
+  const [p, q] = [a, b].sort((x, y) => (String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0)) as [Sym, Sym];
+  const atom: Atom = { kind: 'min', key: `min(${String(p)},${String(q)})`, args: [p, q] };
+  return new Expr([{ coeff: 1, atoms: [atom], key: atom.key }]);
+}
+
 /** ceil(a / b) = floor((a + b - 1) / b) for a positive integer b. */
 export function ceilDiv(a: Sym | null, b: Sym | null): Sym | null {
   if (typeof b !== 'number') {
@@ -280,8 +293,10 @@ export function evaluate(a: Sym | null, dims: Readonly<Record<string, number>>):
       } else {
         const p = evaluate(atom.args[0], dims);
         const q = evaluate(atom.args[1], dims);
+        if (p === null || q === null) x = null;
+        else if (atom.kind === 'min') x = Math.min(p, q);
         // Incompatible sizes would make the model fail: no value.
-        x = p === null || q === null ? null : p === q || q === 1 ? p : p === 1 ? q : null;
+        else x = p === q || q === 1 ? p : p === 1 ? q : null;
       }
       if (x === null || !Number.isFinite(x)) return null;
       v *= x;
@@ -399,13 +414,13 @@ class DimParser {
     const id = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(this.s.slice(this.i));
     if (!id) throw new Error('unexpected character');
     this.i += id[0].length;
-    if (id[0] === 'bcast' && this.peek() === '(') {
+    if ((id[0] === 'bcast' || id[0] === 'min') && this.peek() === '(') {
       this.i++;
       const a = this.sum();
       this.expect(',');
       const b = this.sum();
       this.expect(')');
-      return bcast(a, b);
+      return id[0] === 'min' ? min(a, b) : bcast(a, b);
     }
     if (id[0] === 'floor' && this.peek() === '(') {
       this.i++;

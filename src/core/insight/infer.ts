@@ -12,7 +12,7 @@
  */
 import { AttributeType, DataType, type Attribute, type Graph, type Node, type OnnxModel, type TensorInfo, type TypeInfo } from '../onnx/types';
 import { OnnxError } from '../onnx/errors';
-import { add, bcast, ceilDiv, floorDiv, mul, product, same, sub, symbol, type Sym } from './expr';
+import { add, bcast, ceilDiv, floorDiv, min, mul, product, same, sub, symbol, type Sym } from './expr';
 import type { TensorValueReader } from './tensor-values';
 
 export type D = Sym | null;
@@ -1153,7 +1153,8 @@ export class Engine {
       const preset = new Map<string, Info>();
       const bi = body.inputs;
       if (bi[0]) preset.set(bi[0].name, { elem: DataType.INT64, shape: [] });
-      if (bi[1]) preset.set(bi[1].name, { elem: DataType.BOOL, shape: [] });
+      // The body only runs while the condition holds: inside it, the incoming condition is true.
+      if (bi[1]) preset.set(bi[1].name, { elem: DataType.BOOL, shape: [], value: { dims: [], data: [1] } });
       carried.forEach((info, k) => bi[k + 2] && preset.set(bi[k + 2]!.name, info));
       this.inferGraph(body, scope, this.subPath(c, 'body'), depth + 1, recs, gr, preset);
       const outs = body.outputs.slice(1, 1 + nCarried).map((o) => strip(scope.get(o.name)));
@@ -1168,8 +1169,7 @@ export class Engine {
     const condIn = c.ins[1];
     const condOutName = body.outputs[0]?.name;
     const condOut = condOutName ? scope.get(condOutName) : undefined;
-    const bodyCondIn = body.inputs[1]?.name;
-    const condAlways = (!condIn || this.valueOf(condIn)?.data[0] === 1) && (condOutName === bodyCondIn || this.valueOf(condOut)?.data[0] === 1);
+    const condAlways = (!condIn || this.valueOf(condIn)?.data[0] === 1) && this.valueOf(condOut)?.data[0] === 1;
     const iterations: D = c.ins[0] && condAlways ? trip : null;
     const outs: Info[] = [...carried];
     for (let k = 0; k < nScan; k++) {
@@ -1340,7 +1340,8 @@ function convOut(d: D, k: D, stride: number, dil: number, pb: number, pe: number
 
 /**
  * Length of a Slice along one axis. Numeric bounds are clamped as the spec says; with a symbolic dim,
- * constant bounds are taken to lie inside it (INT64_MAX-like ends mean the end, negative ones count from it).
+ * constant bounds are taken to lie inside it (INT64_MAX-like ends mean the end, negative ones count
+ * from it); symbolic bounds are clamped with min() unless provably inside the dim.
  */
 function sliceLen(d: D, st: D, en: D, step: D): { len: D; numeric?: { start: number; step: number; len: number } } {
   if (typeof step !== 'number' || step === 0) return { len: null };
@@ -1359,7 +1360,8 @@ function sliceLen(d: D, st: D, en: D, step: D): { len: D; numeric?: { start: num
   }
   if (d === null && (typeof st !== 'number' || typeof en !== 'number' || st < 0 || en < 0 || en >= BIG)) return { len: null };
   const norm = (x: D, isEnd: boolean): D => {
-    if (typeof x !== 'number') return x;
+    // A symbolic bound is clamped to the dim exactly (min), unless it is provably inside it.
+    if (typeof x !== 'number') return step > 0 ? min(x, d) : min(x, sub(d, 1));
     if (step > 0) {
       if (x >= BIG) return isEnd ? d : d; // start past the end: empty; end past the end: the end
       if (x <= -BIG) return 0;

@@ -56,9 +56,11 @@ export function diffMarkdown(d: ModelDiff): string {
   L.push('');
   L.push(d.structurallyIdentical ? '**Structurally identical.** The weights themselves are not compared.' : diffHeadline(d));
   L.push('');
+  L.push(`- A: \`${cell(d.a.path)}\``);
+  L.push(`- B: \`${cell(d.b.path)}\``);
+  L.push('');
   L.push('| | A | B | change |');
   L.push('| --- | --- | --- | --- |');
-  L.push(`| file | \`${cell(d.a.path)}\` | \`${cell(d.b.path)}\` | |`);
   L.push(`| size on disk (with external data) | ${formatBytes(d.size.a)} | ${formatBytes(d.size.b)} | ${signed(d.size.delta, formatBytes)} (${formatChange(d.size.a, d.size.b)}) |`);
   L.push(`| nodes (main graph) | ${d.nodes.a} | ${d.nodes.b} | ${signed(d.nodes.delta)} |`);
   if (d.nodesTotal.a !== d.nodes.a || d.nodesTotal.b !== d.nodes.b) L.push(`| nodes (with subgraphs and functions) | ${d.nodesTotal.a} | ${d.nodesTotal.b} | ${signed(d.nodesTotal.delta)} |`);

@@ -13,6 +13,7 @@ import { parseModelBuffer, readModel } from '../../src/core/onnx';
 import { encodeModel } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
 import { BufferSource } from '../../src/core/onnx/wire';
+import { userFrame } from '../../src/core/profile/source';
 import { tmpDir } from '../helpers/fixtures';
 import { convNetModel, f32, i64, mlpModel } from '../helpers/models';
 
@@ -188,6 +189,8 @@ describe('source mapping', () => {
       { file: '/usr/lib/python3.11/site-packages/torch/nn/modules/linear.py', line: 125, func: 'forward' },
       { file: '/home/me/proj/train.py', line: 40, func: 'forward' },
     ]);
+    // Go to source: the innermost frame in the user's own code, not torch's.
+    assert.deepEqual(userFrame(mm.source!.frames), { file: '/home/me/proj/train.py', line: 40, func: 'forward' });
     assert.deepEqual(mm.source?.classHierarchy, ['__main__.Net', 'torch.nn.modules.linear.Linear', 'aten.linear.default']);
     assert.match(mm.source!.namespace!, /layers\.0: torch\.nn/);
     assert.deepEqual(ins.nodes[1]!.scope, ['plain', 'scope']);

@@ -14,8 +14,8 @@ import { encodeModel } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
 import { BufferSource } from '../../src/core/onnx/wire';
 import { userFrame } from '../../src/core/profile/source';
-import { tmpDir } from '../helpers/fixtures';
-import { convNetModel, f32, i64, mlpModel } from '../helpers/models';
+import { rng, tmpDir } from '../helpers/fixtures';
+import { controlFlowModel, convNetModel, f32, i64, mlpModel, tinyDecoderModel } from '../helpers/models';
 
 async function load(bytes: Uint8Array, name: string) {
   const file = path.join(tmpDir('insight-cost'), name);
@@ -253,5 +253,32 @@ describe('shape arithmetic that exporters write', () => {
     const nodes = Array.from({ length: 600 }, (_, k) => ({ name: `/r${k}/Relu`, opType: 'Relu', inputs: [k === 0 ? 'x' : `v${k - 1}`], outputs: [`v${k}`] }));
     const bytes = encodeModel({ graph: { name: 'chain', nodes, inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: [4] }], outputs: [{ name: 'v599', elemType: DataType.FLOAT, shape: [4] }] } });
     assert.throws(() => analyzeModel(parseModelBuffer(bytes), { signal: ac.signal, source: new BufferSource(bytes) }), (e: Error & { code?: string }) => e.code === 'cancelled');
+  });
+});
+
+describe('robustness', () => {
+  test('mutated models that still parse never make the analysis throw', () => {
+    const seeds = [mlpModel().model, convNetModel(), controlFlowModel(), tinyDecoderModel({ layers: 1, vocab: 20, dim: 8, maxPositions: 16 })];
+    const rand = rng(1234);
+    let analyzed = 0;
+    for (const seed of seeds) {
+      for (let k = 0; k < 150; k++) {
+        const b = new Uint8Array(seed);
+        const flips = 1 + Math.floor(rand() * 4);
+        for (let f = 0; f < flips; f++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+        let model;
+        try {
+          model = parseModelBuffer(b, 'fuzz.onnx');
+        } catch {
+          continue; // the reader's own fuzz test covers refusals
+        }
+        const t0 = Date.now();
+        const ins = analyzeModel(model, { source: new BufferSource(b), dims: { batch: 2, height: 8, width: 8, n: 3 } });
+        ins.memoryPlan();
+        assert.ok(Date.now() - t0 < 2000, 'no hang');
+        analyzed++;
+      }
+    }
+    assert.ok(analyzed > 100, `${analyzed} mutated models analyzed`);
   });
 });

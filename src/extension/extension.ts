@@ -1,7 +1,7 @@
 /** Extension entry point: registers the custom editors, the results panels and the commands. The only layer that imports `vscode`. */
 import * as vscode from 'vscode';
 import { COMPARISON_VIEW_TYPE, ComparisonPanels } from './comparison-panel';
-import { MODEL_OVERVIEW_VIEW_TYPE, ModelOverviewProvider } from './model-overview';
+import { MODEL_OVERVIEW_VIEW_TYPE, ModelOverviewProvider, rememberedDimsOf, revealInModelCommand, runFoldersOf } from './model-overview';
 import { Optimizer } from './optimize-commands';
 import { registerLanguageClient } from './language-client';
 import { compareModelsCommand, MODEL_TEXT_SCHEME, ModelTextProvider, showModelAsTextCommand } from './model-text';
@@ -23,6 +23,8 @@ interface Services {
   readonly modelText: ModelTextProvider;
   /** What the user's Python scripts print while they are profiled. */
   readonly torchOutput: vscode.OutputChannel;
+  /** The model editor (Overview and Graph tabs), for Reveal in Model. */
+  readonly modelEditor: ModelOverviewProvider;
 }
 
 /**
@@ -44,6 +46,7 @@ const COMMANDS: Readonly<Record<string, (services: Services, ...args: unknown[])
   'inferenceLens.optimizeGraph': (s, clicked, selection) => s.optimizer.optimizeGraph(clicked, selection),
   'inferenceLens.compareWith': (s, clicked, selection) => s.optimizer.compareWith(clicked, selection),
   'inferenceLens.profileTorchScript': (s, clicked) => profileTorchScriptCommand(s.context, s.profiler, s.log, s.torchOutput, clicked),
+  'inferenceLens.revealInModel': (s, model, node) => revealInModelCommand(s.modelEditor, s.log, model, node),
 };
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -55,11 +58,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const results = new ProfileResults(context.extensionUri, runsDir(context), log, (runFilePath) => profiler.open({ kind: 'run', runFilePath }), optimizer);
   const torchOutput = vscode.window.createOutputChannel('Inference Lens: PyTorch');
   const modelText = new ModelTextProvider(log);
-  const services: Services = { context, log, results, profiler, optimizer, torchOutput, modelText };
+  const modelEditor = new ModelOverviewProvider({ extensionUri: context.extensionUri, log, runFolders: runFoldersOf(runsDir(context)), rememberedDims: rememberedDimsOf(context.workspaceState) });
+  const services: Services = { context, log, results, profiler, optimizer, torchOutput, modelText, modelEditor };
   context.subscriptions.push(
     log,
     torchOutput,
-    vscode.window.registerCustomEditorProvider(MODEL_OVERVIEW_VIEW_TYPE, new ModelOverviewProvider(context.extensionUri, log), {
+    vscode.window.registerCustomEditorProvider(MODEL_OVERVIEW_VIEW_TYPE, modelEditor, {
       supportsMultipleEditorsPerDocument: true,
     }),
     vscode.window.registerWebviewPanelSerializer(PROFILE_RESULTS_VIEW_TYPE, results),

@@ -106,7 +106,8 @@ class ProfilerPanel {
         else if (message.type === 'openSource') void this.openSource();
         else if (message.type === 'applyFix') {
           if (this.source.kind === 'run') void this.recommendations?.apply(this.source.runFilePath, message.findingId);
-        } else void goToSource(message.file, message.line, this.log);
+        } else if (message.type === 'revealInModel') void this.revealInModel(message.node);
+        else void goToSource(message.file, message.line, this.log);
       }),
       panel.onDidDispose(() => {
         this.disposed = true;
@@ -187,6 +188,13 @@ class ProfilerPanel {
       },
     );
     return { title, file, profile, ...(run ? { run } : {}), ...(torch ? { torch } : {}) };
+  }
+
+  /** The model of a run is known (the run file names it); for a bare ORT profile the command asks for it. */
+  private async revealInModel(node: string): Promise<void> {
+    const loaded = await this.loading;
+    const model = loaded?.run?.model.path;
+    await vscode.commands.executeCommand('inferenceLens.revealInModel', model ? vscode.Uri.file(model) : undefined, node);
   }
 
   private async openSource(): Promise<void> {

@@ -11,6 +11,11 @@ export interface WebviewPage {
   /** Stylesheet URLs, in order (codicons first so a panel's own CSS can refine them). */
   readonly styles: readonly string[];
   readonly script: string;
+  /**
+   * The page starts web workers: it may fetch its own resources (`connect-src` the resource origin)
+   * and run workers from blob: URLs (`worker-src blob:`), the way VS Code webviews can start them.
+   */
+  readonly workers?: boolean;
 }
 
 export function newNonce(): string {
@@ -27,6 +32,7 @@ export function webviewHtml(page: WebviewPage, nonce: string = newNonce()): stri
     `font-src ${page.cspSource}`,
     `script-src 'nonce-${nonce}'`,
     `img-src ${page.cspSource} data:`,
+    ...(page.workers ? [`connect-src ${page.cspSource}`, 'worker-src blob:'] : []),
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">

@@ -322,7 +322,9 @@ export type ProfilerToExtension =
   /** Open a Python source location recorded in the trace (with_stack), mapped into the workspace. */
   | { readonly type: 'goToSource'; readonly file: string; readonly line: number }
   /** "Apply" on a recommendation in the header (run sources only). */
-  | { readonly type: 'applyFix'; readonly findingId: string };
+  | { readonly type: 'applyFix'; readonly findingId: string }
+  /** "Reveal in model" on an ONNX Runtime node: open the model's Graph tab with that node selected. */
+  | { readonly type: 'revealInModel'; readonly node: string };
 
 export interface ProfilerWebviewState {
   readonly source: ProfilerSource;
@@ -351,7 +353,11 @@ export function isProfilerWebviewState(x: unknown): x is ProfilerWebviewState {
 export function isProfilerToExtension(x: unknown): x is ProfilerToExtension {
   return (
     isRecord(x) &&
-    (x.type === 'ready' || x.type === 'openSource' || isApplyFix(x) || (x.type === 'goToSource' && str(x.file) && (x.file as string).length > 0 && Number.isInteger(x.line) && (x.line as number) > 0))
+    (x.type === 'ready' ||
+      x.type === 'openSource' ||
+      isApplyFix(x) ||
+      (x.type === 'revealInModel' && str(x.node) && (x.node as string).length > 0) ||
+      (x.type === 'goToSource' && str(x.file) && (x.file as string).length > 0 && Number.isInteger(x.line) && (x.line as number) > 0))
   );
 }
 

@@ -67,8 +67,17 @@ const BUNDLES = [
     platform: 'node',
     format: 'cjs',
   },
+  {
+    // Builds the model editor's graph in a worker thread (cancellable, off the extension host's thread).
+    entry: 'src/runner/graph-worker.ts',
+    outfile: 'dist/graph-worker.js',
+    platform: 'node',
+    format: 'cjs',
+  },
   { entry: 'webview-ui/src/overview/main.ts', outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife' },
   { entry: 'webview-ui/src/overview/overview.css', outfile: 'dist/webview/overview.css', platform: 'browser' },
+  // The graph view's layout worker: fetched by the model editor's page and started from a blob: URL.
+  { entry: 'webview-ui/src/graph/layout-worker.ts', outfile: 'dist/webview/graph-layout-worker.js', platform: 'browser', format: 'iife' },
   { entry: 'webview-ui/src/profile/main.ts', outfile: 'dist/webview/profile.js', platform: 'browser', format: 'iife' },
   { entry: 'webview-ui/src/profile/profile.css', outfile: 'dist/webview/profile.css', platform: 'browser' },
   { entry: 'webview-ui/src/profiler/main.ts', outfile: 'dist/webview/profiler.js', platform: 'browser', format: 'iife' },

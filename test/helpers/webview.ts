@@ -66,7 +66,7 @@ export interface WebviewHost {
  * Serves the files of `dir` (by base name) and, at `/`, the extension's webview page (same HTML and
  * CSP) loading `styles` and `script` from there, this server standing in for the webview resource origin.
  */
-export async function servePage(dir: string, page: { readonly styles: readonly string[]; readonly script: string }): Promise<{ origin: string; close(): Promise<void> }> {
+export async function servePage(dir: string, page: { readonly styles: readonly string[]; readonly script: string; readonly workers?: boolean }): Promise<{ origin: string; close(): Promise<void> }> {
   let origin = '';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
@@ -76,7 +76,7 @@ export async function servePage(dir: string, page: { readonly styles: readonly s
     }
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(webviewHtml({ title: 'harness', cspSource: origin, styles: page.styles.map((s) => `${origin}/${s}`), script: `${origin}/${page.script}` }));
+      res.end(webviewHtml({ title: 'harness', cspSource: origin, styles: page.styles.map((s) => `${origin}/${s}`), script: `${origin}/${page.script}`, ...(page.workers ? { workers: true } : {}) }));
       return;
     }
     const file = path.join(dir, path.basename(url.pathname));
@@ -124,11 +124,14 @@ export async function openPage(
   return { page, problems };
 }
 
-/** Builds if needed, serves `dist/webview/<app>.{js,css}` in the extension's page, launches Chromium. */
-export async function startWebviewHost(app: string): Promise<WebviewHost> {
+/**
+ * Builds if needed, serves `dist/webview/<app>.{js,css}` in the extension's page, launches Chromium.
+ * `workers`: the page's CSP lets it start web workers as the extension's page for that app does.
+ */
+export async function startWebviewHost(app: string, opts: { readonly workers?: boolean } = {}): Promise<WebviewHost> {
   ensureBuilt(app);
   fs.mkdirSync(SHOTS, { recursive: true });
-  const server = await servePage(DIST, { styles: ['codicon.css', `${app}.css`], script: `${app}.js` });
+  const server = await servePage(DIST, { styles: ['codicon.css', `${app}.css`], script: `${app}.js`, ...(opts.workers ? { workers: true } : {}) });
   const origin = server.origin;
   let browser: Browser;
   try {

@@ -7,7 +7,7 @@
 import { formatBytes, formatDuration, formatMs, formatRate, formatShare } from '../../../src/core/format';
 import { gpuBusy } from '../../../src/core/profile/analyses';
 import { sourceFramesOf, userFrame } from '../../../src/core/profile/source';
-import type { Profile } from '../../../src/core/profile/types';
+import { SLICE_KINDS, type Profile } from '../../../src/core/profile/types';
 import { activeStepStats, type TorchRunResult } from '../../../src/core/results/torch-run';
 import type { ProfileRun, ProfilerSource, ProfilerToExtension, ProfilerView } from '../../../src/protocol/messages';
 import type { Finding } from '../../../src/core/recommend';
@@ -328,13 +328,32 @@ export interface RenderedPanel {
  * What is selected in the timeline, when it is one slice: its name, duration and where it starts,
  * and "Go to source" when the trace recorded the Python frames around it (with_stack).
  */
+const ORT_NODE = SLICE_KINDS.indexOf('ort_node');
+
+/** The model node the selected slices all run, when they are ONNX Runtime node executions of one node. */
+function ortNodeOf(profile: Profile, slices: readonly number[]): string | undefined {
+  if (!slices.length) return undefined;
+  const name = profile.slices.name[slices[0]!]!;
+  for (const i of slices) if (profile.slices.kind[i] !== ORT_NODE || profile.slices.name[i] !== name) return undefined;
+  // Kernel events are `<node>_kernel_time`; fence events `<node>_fence_before` / `_fence_after`.
+  return profile.strings[name]?.replace(/_(kernel_time|fence_before|fence_after)$/, '') || undefined;
+}
+
 function selectionDetail(profile: Profile, post: (m: ProfilerToExtension) => void): { element: HTMLElement; show(slices: readonly number[]): void } {
   const element = h('div', { class: 'selection-detail muted small', 'aria-live': 'polite', data: { testid: 'selection-detail' } });
   return {
     element,
     show(slices) {
+      // ONNX Runtime names its node events after the model's nodes: offer the node in the model's graph.
+      const node = ortNodeOf(profile, slices);
+      const reveal = (): HTMLElement | null => {
+        if (!node) return null;
+        const b = h('button', { class: 'button secondary', type: 'button', title: `Open the model's graph at ${node}`, data: { testid: 'reveal-in-model' } }, icon('type-hierarchy'), 'Reveal in model');
+        b.addEventListener('click', () => post({ type: 'revealInModel', node }));
+        return b;
+      };
       if (slices.length !== 1) {
-        element.replaceChildren(slices.length ? `${slices.length.toLocaleString()} slices selected` : '');
+        element.replaceChildren(...(slices.length ? [`${slices.length.toLocaleString()} slices selected`, ...(node ? [' ', reveal()!] : [])] : []));
         return;
       }
       const i = slices[0]!;
@@ -345,6 +364,7 @@ function selectionDetail(profile: Profile, post: (m: ProfilerToExtension) => voi
         go.addEventListener('click', () => post({ type: 'goToSource', file: frame.file, line: frame.line }));
         parts.push(' ', go);
       }
+      if (node) parts.push(' ', reveal()!);
       element.replaceChildren(...parts);
     },
   };

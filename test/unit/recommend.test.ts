@@ -79,7 +79,7 @@ describe('recommendations on real runs', () => {
     const known = runs.get(key);
     if (known) return known;
     const { run } = await profileModel(
-      { modelPath: file, ep: 'cpu', allowCpuFallback: false, session: { graphOptimizationLevel: level, enableCpuMemArena: true, intraOpNumThreads: 1 }, dims, warmupRuns: 2, timedRuns: 10, profiledRuns: 3, decode: 'off' },
+      { modelPath: file, ep: 'cpu', allowCpuFallback: false, session: { graphOptimizationLevel: level, enableCpuMemArena: true, intraOpNumThreads: 1 }, dims, warmupRuns: 2, timedRuns: 10, profiledRuns: 10, decode: 'off' },
       { workerPath: worker, outDir: path.join(dir, 'runs') },
     );
     const r = { run, summary: await summarizeModel(file) };

@@ -71,8 +71,9 @@ function header(c: ComparisonFile, post: Post): HTMLElement {
     h(
       'p',
       { class: 'facts' },
-      c.transform ? h('span', { class: 'chip', data: { testid: 'transform' } }, c.transform.title) : h('span', { class: 'chip' }, 'Compare With'),
-      h('span', { class: `chip verdict verdict-${c.verify.verdict}`, data: { testid: 'verdict', verdict: c.verify.verdict } }, icon(v.icon), v.text),
+      // Chips are not spans: the facts' " · " separators go between the plain facts only.
+      c.transform ? h('strong', { class: 'chip', data: { testid: 'transform' } }, c.transform.title) : h('strong', { class: 'chip' }, 'Compare With'),
+      h('strong', { class: `chip verdict verdict-${c.verify.verdict}`, data: { testid: 'verdict', verdict: c.verify.verdict } }, icon(v.icon), v.text),
       h('span', null, `on ${c.verify.ep.toUpperCase()}`),
       h('span', { data: { testid: 'sizes' } }, `${formatBytes(c.a.sizeBytes)} → ${formatBytes(c.b.sizeBytes)}`),
       h('span', { title: c.createdAt }, Number.isNaN(created.getTime()) ? c.createdAt : created.toLocaleString()),

@@ -36,7 +36,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { formatBytes, formatMs, formatRate } from '../core/format';
 import { type Analysis, DocumentAnalyzer, type RuleLevels, levelOf, parseLevels } from './analysis/analyze';
-import { type PythonParser, type Tree, loadPythonParser, treeEdit } from './analysis/parser';
+import { type PythonParser, type Tree, editFor, loadPythonParser } from './analysis/parser';
 import { type ExportSite, type Finding, RULES, type Severity } from './analysis/rules';
 import { LineIndex } from './analysis/text';
 import { type RunSummary, RunIndex } from './profile-runs';
@@ -290,23 +290,7 @@ function editTree(st: DocState, change: TextDocumentContentChangeEvent): void {
   const doc = st.doc;
   const startIndex = doc.offsetAt(change.range.start);
   const oldEndIndex = doc.offsetAt(change.range.end);
-  const startPosition = doc.positionAt(startIndex);
-  const oldEndPosition = doc.positionAt(oldEndIndex);
-  const lines = change.text.split(/\r\n|\r|\n/);
-  const newEndPosition =
-    lines.length === 1
-      ? { row: startPosition.line, column: startPosition.character + change.text.length }
-      : { row: startPosition.line + lines.length - 1, column: lines[lines.length - 1]!.length };
-  st.tree.edit(
-    treeEdit({
-    startIndex,
-    oldEndIndex,
-    newEndIndex: startIndex + change.text.length,
-    startPosition: { row: startPosition.line, column: startPosition.character },
-    oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-    newEndPosition,
-    }),
-  );
+  st.tree.edit(editFor(startIndex, oldEndIndex, doc.positionAt(startIndex), doc.positionAt(oldEndIndex), change.text));
 }
 
 function uriToPath(uri: string): string | undefined {

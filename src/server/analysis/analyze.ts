@@ -34,6 +34,7 @@ interface Cached {
   readonly ends: readonly number[];
 }
 
+const ASSISTS = new Set<string>(RULES.filter((r) => 'assist' in r && r.assist).map((r) => r.id));
 const CHUNK_TYPES = new Set(['function_definition', 'class_definition', 'decorated_definition']);
 
 /** One document's analyser: keeps the per-piece results between edits. */
@@ -146,7 +147,10 @@ function runPiece(env: Env, scopes: Scope[], multilineStrings: readonly { start:
     kit: new FixKit(env.text, env.lines, env.resolver, env.importAt, multilineStrings, env.indentUnit, env.firstImportAt),
     module: env.module,
     scopes,
-    report: (f) => findings.push(f),
+    // A suggestion without an applicable edit has nothing to offer.
+    report: (f) => {
+      if (f.fixes.length || !ASSISTS.has(f.ruleId)) findings.push(f);
+    },
     exportSite: (s) => exports.push(s),
   };
   for (const check of CHECKS) check(ctx);

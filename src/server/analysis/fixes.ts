@@ -116,9 +116,11 @@ export class FixKit {
     return item.replace(/\n/g, `${this.eol}${indent}`);
   }
 
-  /** Lines inserted after the statement `stmt`, at its indentation. Undefined when `stmt` shares its line with code before it. */
+  /** Lines inserted after the statement `stmt`, at its line's indentation. Undefined when `stmt` follows other code on its line (except `a; stmt`). */
   insertAfter(stmt: Node, newLines: readonly string[]): TextEdit | undefined {
-    if (!this.startsLine(stmt.startIndex)) return undefined;
+    // `a = 1; stmt` is fine too: the new lines go after the whole line, at its indentation.
+    const before = this.text.slice(this.lines.lineStart(this.lines.lineOf(stmt.startIndex)), stmt.startIndex);
+    if (!this.startsLine(stmt.startIndex) && !/;[ \t]*$/.test(before)) return undefined;
     const indent = this.indentAt(stmt.startIndex);
     const line = this.lines.lineOf(stmt.endIndex);
     const eol = this.eol;

@@ -58,6 +58,24 @@ export function treeEdit(e: {
   return new TS.Edit(e);
 }
 
+/**
+ * The edit for replacing `[startIndex, oldEndIndex)` (at LSP positions `start`, `oldEnd`) with
+ * `text`: rows are lines, columns UTF-16 code units, like the indices.
+ */
+export function editFor(startIndex: number, oldEndIndex: number, start: { line: number; character: number }, oldEnd: { line: number; character: number }, text: string): Edit {
+  const lines = text.split(/\r\n|\r|\n/);
+  const newEndPosition =
+    lines.length === 1 ? { row: start.line, column: start.character + text.length } : { row: start.line + lines.length - 1, column: lines[lines.length - 1]!.length };
+  return treeEdit({
+    startIndex,
+    oldEndIndex,
+    newEndIndex: startIndex + text.length,
+    startPosition: { row: start.line, column: start.character },
+    oldEndPosition: { row: oldEnd.line, column: oldEnd.character },
+    newEndPosition,
+  });
+}
+
 let loading: Promise<PythonParser> | undefined;
 
 /** Loads the runtime and the grammar once per process. */

@@ -346,8 +346,8 @@ function checkDynamicAxes(ctx: RuleContext, info: ExportInfo): void {
       start: callee.startIndex,
       end: callee.endIndex,
       message:
-        `torch.onnx.export has no dynamic_axes: ${what} keep the example's shapes, so the model accepts only batch size ${token ? 'and sequence length ' : ''}of the example. ` +
-        `Mark the batch dimension (and the sequence dimension of token inputs) dynamic.`,
+        `torch.onnx.export has no dynamic_axes: ${what} keep the example's fixed shapes, so the exported model only accepts its batch size${token ? ' and sequence length' : ''}. ` +
+        `Mark the batch dimension${token ? ' and the sequence dimension of the token inputs' : ''} dynamic.`,
       fixes: fixes(
         entries
           ? fix(inputs && outputs ? `Add dynamic_axes for ${what}` : 'Add input/output names and dynamic_axes (batch dimension)', ctx.kit.appendItems(args.list, items), true, undefined, true)

@@ -1,0 +1,6 @@
+import torch
+from torch import nn
+
+net = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
+x = torch.randn(8, 16)
+torch.onnx.export(net, x, "mlp.onnx", opset_version=17)

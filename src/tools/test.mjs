@@ -1,7 +1,7 @@
 // `npm test`: the one command that runs every test, on a developer machine or a fresh CI clone.
 //
 //   npm test                      setup if needed, typecheck, build, package, all tiers
-//   npm test -- --unit            one tier (also --webview, --e2e; they combine)
+//   npm test -- --unit            one tier (also --server, --webview, --e2e; they combine)
 //   npm test -- --skip-setup      do not install anything (npm ci, chromium, code-server)
 //
 // Setup, only when missing: `npm ci` (node_modules absent or not matching package-lock.json),
@@ -17,7 +17,7 @@ import { nodeModulesStale, NPM_CI } from './node-modules.mjs';
 import { ensureTorchPython, TORCH_PYTHON_ENV } from './torch-python.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TIERS = ['unit', 'webview', 'e2e'];
+const TIERS = ['unit', 'server', 'webview', 'e2e'];
 const VSIX = path.join(REPO, 'out', 'inference-lens-linux-x64.vsix');
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -25,7 +25,7 @@ const argv = process.argv.slice(2);
 const unknown = argv.filter((a) => !['--skip-setup', '--help', '-h', ...TIERS.map((t) => `--${t}`)].includes(a));
 if (argv.includes('--help') || argv.includes('-h') || unknown.length) {
   if (unknown.length) console.error(`unknown option(s): ${unknown.join(' ')}`);
-  console.error('usage: npm test -- [--unit] [--webview] [--e2e] [--skip-setup]');
+  console.error('usage: npm test -- [--unit] [--server] [--webview] [--e2e] [--skip-setup]');
   process.exit(unknown.length ? 2 : 0);
 }
 const picked = TIERS.filter((t) => argv.includes(`--${t}`));

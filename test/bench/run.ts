@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   'ort-profiler': () => import('./ort-profiler.bench'),
   timeline: () => import('./timeline'),
   optimize: () => import('./optimize.bench'),
+  optimize: () => import('./optimize.bench'),
   'model-text': () => import('./model-text.bench'),
   insight: () => import('./insight.bench'),
 };

@@ -780,12 +780,13 @@ export async function readFloat32(model: OnnxModel, t: TensorInfo): Promise<Floa
   const count = numel(t.dims);
   if (t.dataType !== DataType.FLOAT) throw new ModelWriteError('io', `Tensor '${t.name}' is not float32`);
   const d = t.data;
-  const read = async (file: string, offset: number, length: number): Promise<Buffer> => {
+  /** Reads `length` bytes at `offset` into `into` (a fresh buffer when not given). */
+  const read = async (file: string, offset: number, length: number, into?: Buffer): Promise<Buffer> => {
     const fh = await fsp.open(file, 'r').catch((e: Error) => {
       throw new ModelWriteError('io', `Cannot read ${file}: ${e.message}`);
     });
     try {
-      const buf = Buffer.allocUnsafe(length);
+      const buf = into ?? Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
@@ -798,10 +799,10 @@ export async function readFloat32(model: OnnxModel, t: TensorInfo): Promise<Floa
       await fh.close();
     }
   };
-  const asFloats = (b: Buffer): Float32Array => {
-    // Copy into an aligned buffer (a Buffer from the pool may not be 4-byte aligned).
+  /** Straight into the Float32Array's memory (aligned, no copy). */
+  const readFloats = async (file: string, offset: number): Promise<Float32Array> => {
     const out = new Float32Array(count);
-    new Uint8Array(out.buffer).set(b.subarray(0, count * 4));
+    await read(file, offset, count * 4, Buffer.from(out.buffer));
     return out;
   };
   if (count === 0) return new Float32Array(0);
@@ -809,9 +810,9 @@ export async function readFloat32(model: OnnxModel, t: TensorInfo): Promise<Floa
   if (d.kind === 'external') {
     const file = resolveExternalDataPath(model.path, d.location);
     if (d.length !== undefined && d.length < count * 4) throw new ModelWriteError('io', `Tensor '${t.name}': external data shorter than its shape`);
-    return asFloats(await read(file, d.offset, count * 4));
+    return readFloats(file, d.offset);
   }
-  if ((d.field === 'raw_data' || d.field === 'float_data') && d.range.length === count * 4) return asFloats(await read(model.path, d.range.offset, count * 4));
+  if ((d.field === 'raw_data' || d.field === 'float_data') && d.range.length === count * 4) return readFloats(model.path, d.range.offset);
   if (d.field === 'float_data' && d.wire) {
     // Unpacked (a fixed32 field per value) or several packed runs: walk the fields as written.
     const b = await read(model.path, d.wire.offset, d.wire.length);

@@ -84,17 +84,27 @@ class QuantizedWeight {
   private async compute(): Promise<{ q: Int8Array; scale: Float32Array }> {
     const w = await readFloat32(this.model, this.source.tensor);
     const [rows, cols] = this.source.tensor.dims as [number, number];
-    const perChannel = this.channelAxis >= 0;
+    const axis = this.channelAxis;
+    // Largest magnitude per channel (one channel when per-tensor).
     const amax = new Float32Array(this.channels);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = Math.abs(w[r * cols + c]!);
-        const ch = !perChannel ? 0 : this.channelAxis === 0 ? r : c;
-        if (v > amax[ch]!) amax[ch] = v;
+    if (axis < 0) {
+      let m = 0;
+      for (let i = 0; i < w.length; i++) {
+        const v = Math.abs(w[i]!);
+        if (v > m) m = v;
+      }
+      amax[0] = m;
+    } else {
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++, i++) {
+          const v = Math.abs(w[i]!);
+          const ch = axis === 0 ? r : c;
+          if (v > amax[ch]!) amax[ch] = v;
+        }
       }
     }
     const scale = new Float32Array(this.channels);
-    const inv = new Float64Array(this.channels);
+    const inv = new Float32Array(this.channels);
     for (let ch = 0; ch < this.channels; ch++) {
       const a = amax[ch]!;
       const s = a > 0 && Number.isFinite(a) ? a / this.qmax : 1;
@@ -103,14 +113,22 @@ class QuantizedWeight {
     }
     const q = new Int8Array(rows * cols);
     const qmax = this.qmax;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const ch = !perChannel ? 0 : this.channelAxis === 0 ? r : c;
-        let v = Math.round(w[r * cols + c]! * inv[ch]!);
-        if (v > qmax) v = qmax;
-        else if (v < -qmax) v = -qmax;
-        else if (v !== v) v = 0;
-        q[this.transpose ? c * rows + r : r * cols + c] = v;
+    const round = (x: number): number => {
+      const v = Math.round(x);
+      return v > qmax ? qmax : v < -qmax ? -qmax : v === v ? v : 0;
+    };
+    if (!this.transpose) {
+      if (axis < 0) {
+        const k = inv[0]!;
+        for (let i = 0; i < w.length; i++) q[i] = round(w[i]! * k);
+      } else {
+        for (let r = 0, i = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++, i++) q[i] = round(w[i]! * inv[axis === 0 ? r : c]!);
+        }
+      }
+    } else {
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++, i++) q[c * rows + r] = round(w[i]! * inv[axis < 0 ? 0 : axis === 0 ? r : c]!);
       }
     }
     this.scaleCache = scale;

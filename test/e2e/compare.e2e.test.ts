@@ -6,7 +6,9 @@
  *   (b) "Inference Lens: Compare Models" from the palette → two quick picks → VS Code's diff editor
  *       titled "a ↔ b" with both texts (Relu only on the left, Sigmoid only on the right), and the
  *       notification's "Show Summary" opens the structural summary;
- *   (c) two models selected in the Explorer → context menu "Compare Models" → the diff editor.
+ *   (c) two models selected in the Explorer → context menu "Compare Models" → the diff editor (the
+ *       overview's title bar offers Show Model as Text too);
+ *   (d) a file that is not a model → an error notification with what to do, and no editor.
  * Models: mlpModel and mlpVariantModel (test/helpers/models.ts), whose differences are known.
  */
 import assert from 'node:assert/strict';
@@ -83,6 +85,7 @@ describe('e2e: Show Model as Text and Compare Models in a real VS Code (code-ser
         fs.mkdirSync(path.join(workspace, 'models'), { recursive: true });
         fs.writeFileSync(path.join(workspace, 'models', A), mlpModel().model);
         fs.writeFileSync(path.join(workspace, 'models', B), mlpVariantModel());
+        fs.writeFileSync(path.join(workspace, 'models', 'broken.onnx'), 'not a model, just text\n'.repeat(8));
         fs.writeFileSync(path.join(workspace, 'README.md'), '# e2e workspace\n');
       },
     });
@@ -144,8 +147,10 @@ describe('e2e: Show Model as Text and Compare Models in a real VS Code (code-ser
       await closeAll();
       const rowA = await wb.explorerRow(`models/${A}`);
       const rowB = await wb.explorerRow(`models/${B}`);
-      // Select both (the first click opens A's overview; that is fine), then right-click the second.
+      // Select both (the first click opens A's overview, whose title bar offers Show Model as Text),
+      // then right-click the second.
       await rowA.click();
+      await wb.page.locator('.editor-actions .action-label[aria-label*="Show Model as Text"]').first().waitFor({ state: 'visible', timeout: STEP_MS });
       await rowB.click({ modifiers: ['Control'] });
       await rowB.click({ button: 'right' });
       const menu = wb.page.locator('.context-view .monaco-menu');
@@ -156,6 +161,19 @@ describe('e2e: Show Model as Text and Compare Models in a real VS Code (code-ser
       await wb.shot('compare-04-context-menu');
       await item.click();
       await assertDiffEditor('compare-05-explorer-diff');
+    });
+  });
+
+  test('(d) a file that is not a model gives an error notification and no editor', { timeout: 3 * 60_000 }, async () => {
+    await wb.step('show-broken', async () => {
+      await closeAll();
+      await wb.runCommand('Inference Lens: Show Model as Text');
+      await pick('broken.onnx', /Show Model as Text/);
+      const toast = wb.page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'broken.onnx' }).first();
+      await toast.waitFor({ state: 'visible', timeout: STEP_MS });
+      assert.match((await toast.textContent()) ?? '', /does not look like an ONNX model.*Open a \.onnx file written by/);
+      await wb.shot('compare-06-broken');
+      assert.equal(await wb.page.locator('.tabs-container .tab').count(), 0, 'no editor opened');
     });
   });
 });

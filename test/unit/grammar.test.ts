@@ -73,7 +73,7 @@ function checkSnapshot(name: string, text: string): void {
 }
 
 /** The scopes of the token holding the `nth` occurrence of `needle` on the first line containing `lineHas`. */
-function scopesOf(tokens: readonly Token[], text: string, lineHas: string, needle: string, nth = 0): readonly string[] {
+function scopesOf(text: string, lineHas: string, needle: string, nth = 0): readonly string[] {
   const lines = text.split('\n');
   const li = lines.findIndex((l) => l.includes(lineHas));
   assert.ok(li >= 0, `no line contains ${JSON.stringify(lineHas)}`);
@@ -84,12 +84,11 @@ function scopesOf(tokens: readonly Token[], text: string, lineHas: string, needl
   let stack = vsctm.INITIAL;
   for (let i = 0; i < li; i++) stack = grammar.tokenizeLine(lines[i]!, stack).ruleStack;
   const t = grammar.tokenizeLine(lines[li]!, stack).tokens.find((x) => x.startIndex <= at && at < x.endIndex)!;
-  void tokens;
   return t.scopes.slice(1).map((x) => (x.endsWith(SUFFIX) ? x.slice(0, -SUFFIX.length) : x));
 }
 
 function expectScope(text: string, lineHas: string, needle: string, scope: string, nth = 0): void {
-  const scopes = scopesOf([], text, lineHas, needle, nth);
+  const scopes = scopesOf(text, lineHas, needle, nth);
   assert.ok(scopes.includes(scope), `${JSON.stringify(needle)} in ${JSON.stringify(lineHas)}: expected ${scope}, got ${scopes.join(' ') || '(none)'}`);
 }
 

@@ -68,8 +68,8 @@ export async function run(): Promise<BenchRow[]> {
   // CPU latency, float32 vs INT8, interleaved; 2 intra-op threads (the machine's cores).
   const dims = [1, 128, hidden];
   const latency = (model: string) => JSON.parse(execFileSync(process.execPath, [path.join(out, 'ort-bare-worker.js'), model, JSON.stringify(dims), '30', '5', '2'], { encoding: 'utf8' })).p50 as number;
-  const models = { f32: src, dyn: dst('encoder-200mb.int8.onnx'), mmi: dst('encoder-200mb.int8-mmi.onnx'), pc: dst('encoder-200mb.int8-pc.onnx') };
-  const lat: Record<keyof typeof models, number[]> = { f32: [], dyn: [], mmi: [], pc: [] };
+  const models = { f32: src, dyn: dst('encoder-200mb.int8.onnx'), mmi: dst('encoder-200mb.int8-mmi.onnx'), pc: dst('encoder-200mb.int8-pc.onnx'), f16: dst('encoder-200mb.fp16.onnx') };
+  const lat: Record<keyof typeof models, number[]> = { f32: [], dyn: [], mmi: [], pc: [], f16: [] };
   const order = Object.keys(models) as (keyof typeof models)[];
   for (let round = 0; round < 4; round++) for (const k of round % 2 ? [...order].reverse() : order) lat[k].push(latency(models[k]));
   const base = median(lat.f32);
@@ -87,6 +87,7 @@ export async function run(): Promise<BenchRow[]> {
   rows.push(speedRow('INT8 dynamic per-tensor (default)', 'dyn', true));
   rows.push(speedRow('INT8 dynamic per-channel', 'pc', false));
   rows.push(speedRow('INT8 matmulinteger per-tensor', 'mmi', false));
+  rows.push(speedRow('FP16 (CPU provider: few float16 kernels)', 'f16', false));
   rows.push({ name: 'INT8 matmulinteger / per-channel transform time', value: `${(int8mmi.ms / 1000).toFixed(2)} s / ${(int8pc.ms / 1000).toFixed(2)} s`, baseline: '', ratio: '', target: 'info', pass: true });
   rows.push({ name: 'process baseline (node, no work)', value: `${mb(idle.rss)} RSS`, baseline: '', ratio: '', target: 'info', pass: true });
   return rows;

@@ -232,6 +232,48 @@ describe('INT8 quantization: Gemm, shared weights, real models', () => {
     await assert.rejects(quantizeInt8(src, path.join(dir, 'mmi.onnx'), { format: 'matmulinteger' }), isCode('unsupported', /opset 9.*needs 11.*dynamic form/));
   });
 
+  test('MatMuls inside If branches: weights from the enclosing graph and from the branch itself', async () => {
+    const dir = tmpDir('int8-if');
+    const r = rng(12);
+    const mat = (n: number) => f32(Array.from({ length: n }, () => r() * 2 - 1));
+    const branch = (name: string, w: string, local: boolean) => ({
+      name,
+      nodes: [{ name: `${name}/MatMul`, opType: 'MatMul', inputs: ['x', w], outputs: [`${name}_y`] }],
+      inputs: [],
+      outputs: [{ name: `${name}_y`, elemType: DataType.FLOAT, shape: ['n', 16] }],
+      ...(local ? { initializers: [{ name: w, dataType: DataType.FLOAT, dims: [32, 16], raw: mat(512) }] } : {}),
+    });
+    const src = writeModelFile(
+      dir,
+      'if.onnx',
+      encodeModel({
+        opsets: [{ domain: '', version: 17 }],
+        graph: {
+          nodes: [{ name: 'if', opType: 'If', inputs: ['cond'], outputs: ['y'], attributes: { then_branch: { g: branch('then', 'W_outer', false) }, else_branch: { g: branch('else', 'W_local', true) } } }],
+          initializers: [{ name: 'W_outer', dataType: DataType.FLOAT, dims: [32, 16], raw: mat(512) }],
+          inputs: [
+            { name: 'cond', elemType: DataType.BOOL, shape: [] },
+            { name: 'x', elemType: DataType.FLOAT, shape: ['n', 32] },
+          ],
+          outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: ['n', 16] }],
+        },
+      }),
+    );
+    const dst = path.join(dir, 'if.int8.onnx');
+    const rep = await quantizeInt8(src, dst, { perChannel: true });
+    assert.equal(rep.int8!.nodesQuantized, 2);
+    const m = await readModel(dst);
+    assert.deepEqual(m.graph.initializers.map((t) => t.name).sort(), ['W_outer_quantized', 'W_outer_scale'], 'the outer weight is quantized where it is defined');
+    const elseBranch = m.graph.nodes[0]!.attributes.find((a) => a.name === 'else_branch')!.g!;
+    assert.deepEqual(elseBranch.initializers.map((t) => t.name).sort(), ['W_local_quantized', 'W_local_scale']);
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 3 * 32 }, () => r() * 2 - 1), [3, 32]);
+    for (const cond of [true, false]) {
+      const feeds = { cond: new ort.Tensor('bool', [cond], []), x };
+      const g = agreement((await runOrt(src, feeds)).y!.data as Float32Array, (await runOrt(dst, feeds)).y!.data as Float32Array);
+      assert.ok(g.cosine >= 0.999, `${cond}: cosine ${g.cosine}`);
+    }
+  });
+
   test('a model without MatMul/Gemm weights: nothing to quantize, nothing written', async () => {
     const fx = manifest.models.find((m) => m.id === 'silero-vad')!;
     const dir = tmpDir('int8-none');

@@ -4,10 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { BUDGET_METRICS, BUDGET_SCHEMA_VERSION, BudgetError, budgetNeeds, checkBudget, formatBudgetValue, parseBudget, type BudgetCheck } from '../core/budget';
-import { withHint } from '../core/format';
-import { OrtRunError } from '../runner/ort-client';
 import { profileModel } from '../runner/profile-model';
-import { CliUsageError, parseProfileArgs, PROFILE_USAGE } from './profile-command';
+import { CliUsageError, parseProfileArgs, PROFILE_USAGE, reportOrtError } from './profile-command';
 
 export const CHECK_USAGE = `Usage: inference-lens check <model.onnx> --budget 'p50<=20ms,peak_mem<=2GB,tokens_per_s>=30' [profile options] [--json]
 
@@ -101,12 +99,7 @@ export async function checkCommand(args: readonly string[], io: Io, workerPath: 
     }
     return result.pass ? 0 : 1;
   } catch (e) {
-    if (e instanceof OrtRunError) {
-      const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
-      io.err(`inference-lens: ${withHint(e.message, hint)}\n`);
-      return 2;
-    }
-    throw e;
+    return reportOrtError(e, io);
   } finally {
     process.off('SIGINT', onSig);
   }

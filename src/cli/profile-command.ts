@@ -259,16 +259,19 @@ export async function profileCommand(args: readonly string[], io: { out(s: strin
     }
     return 0;
   } catch (e) {
-    if (e instanceof OrtRunError) {
-      // The CLI's way out of a missing provider is a flag (the editor offers a button instead).
-      const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
-      io.err(`inference-lens: ${withHint(e.message, hint)}\n`);
-      return 2;
-    }
-    throw e;
+    return reportOrtError(e, io);
   } finally {
     process.removeListener('SIGINT', onSig);
   }
+}
+
+/** An ONNX Runtime run failing: one line with the hint, exit 2; anything else is rethrown. */
+export function reportOrtError(e: unknown, io: { err(s: string): void }): number {
+  if (!(e instanceof OrtRunError)) throw e;
+  // The CLI's way out of a missing provider is a flag (the editor offers a button instead).
+  const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
+  io.err(`inference-lens: ${withHint(e.message, hint)}\n`);
+  return 2;
 }
 
 /** `inference-lens providers [--json]`: each execution provider checked with a trial session. */

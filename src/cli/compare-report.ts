@@ -257,7 +257,7 @@ export function renderGraphOptimized(r: OptimizeGraphResult, src: { name: string
  * check and the before/after profile. `args` are what the optimize command did not consume.
  */
 export async function graphOptimizeCommand(
-  o: { readonly model: string; readonly level: GraphLevel; readonly out?: string; readonly force: boolean; readonly verify: boolean; readonly json: boolean; readonly rest: readonly string[] },
+  o: { readonly model: string; readonly level: GraphLevel; readonly out?: string; readonly force: boolean; readonly verify: boolean; readonly json: boolean; readonly rest: readonly string[]; readonly seed?: number },
   io: Io,
   workerPath: string,
 ): Promise<number> {
@@ -286,5 +286,100 @@ export async function graphOptimizeCommand(
     return 0;
   }
   const transform: TransformInfo = { kind: 'optimize-graph', title: `Optimize graph (${o.level})`, changes: changed, warnings: res.notes };
-  return runCompare(requestFrom(p, src, out, true, undefined, transform), p, o.json, io, workerPath, `${report}\n`, { optimized: res });
+  return runCompare(requestFrom(p, src, out, true, o.seed, transform), p, o.json, io, workerPath, `${report}\n`, { optimized: res });
+}
+
+/** Profile/verification options `optimize --graph/--verify` passes on (value-taking, then boolean). */
+const RUN_VALUE_FLAGS = ['--ep', '--dims', '--shape', '--free-dims', '--iterations', '--warmup', '--profiled-runs', '--decode', '--threads', '--graph-opt', '--timeout', '--out-dir'];
+const RUN_BOOL_FLAGS = ['--allow-cpu-fallback', '--no-arena'];
+
+/** Splits `optimize` arguments into its own and the run options (+ --inputs files) for the ORT worker. */
+export function splitRunArgs(args: readonly string[]): { own: string[]; run: string[] } {
+  const own: string[] = [];
+  const run: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (RUN_BOOL_FLAGS.includes(a)) run.push(a);
+    else if (RUN_VALUE_FLAGS.includes(a)) {
+      const v = args[++i];
+      if (v === undefined) throw new CliUsageError(`${a} needs a value`);
+      run.push(a, v);
+    } else if (a === '--inputs') {
+      run.push(a);
+      while (args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) run.push(args[++i]!);
+    } else own.push(a);
+  }
+  return { own, run };
+}
+
+/** The core transformations, passed in by optimize-command.ts (which imports this file). */
+export interface CoreOptimize<A extends { readonly model: string; readonly json: boolean }, R extends { readonly output: string; readonly warnings: readonly string[] }> {
+  parse(args: readonly string[], cwd: string): A;
+  run(o: A, opts: { signal?: AbortSignal }): Promise<R>;
+  render(r: R): string;
+  title(o: A): { readonly kind: string; readonly title: string };
+  describe(r: R): string[];
+}
+
+/**
+ * `optimize <model> --graph basic|extended|all [-o out.onnx] [--force] [--verify] [--json]` and
+ * `optimize <model> --int8|--fp16|--dynamic|--fix … --verify`: the transformation, then with
+ * --verify the numerical check and the before/after profile (exit 1 when an output differs).
+ */
+export async function optimizeVerifyCommand<A extends { readonly model: string; readonly json: boolean }, R extends { readonly output: string; readonly warnings: readonly string[] }>(
+  args: readonly string[],
+  io: Io,
+  workerPath: string,
+  core: CoreOptimize<A, R>,
+): Promise<number> {
+  const { own, run } = splitRunArgs(args);
+  const verify = own.includes('--verify');
+  const rest = own.filter((a) => a !== '--verify');
+  const seedAt = rest.indexOf('--seed');
+  const seedValues = new Map<string, string>();
+  if (seedAt >= 0) {
+    const v = rest[seedAt + 1];
+    if (v === undefined) throw new CliUsageError('--seed needs a value');
+    seedValues.set('--seed', v);
+    rest.splice(seedAt, 2);
+  }
+  const seed = seedOf(seedValues);
+  if (rest.includes('--graph')) {
+    let model: string | undefined;
+    let level: GraphLevel | undefined;
+    let out: string | undefined;
+    let force = false;
+    let json = false;
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i]!;
+      if (a === '--graph') level = parseGraphLevel(rest[++i]);
+      else if (a === '-o' || a === '--output') {
+        out = rest[++i];
+        if (out === undefined) throw new CliUsageError(`${a} needs a value`);
+      } else if (a === '--force') force = true;
+      else if (a === '--json') json = true;
+      else if (['--int8', '--fp16', '--dynamic', '--fix'].includes(a)) throw new CliUsageError(`one transformation per run (got --graph and ${a}); run optimize again on its output for the next`);
+      else if (a.startsWith('-')) throw new CliUsageError(`unknown option '${a}' for optimize --graph. Run 'inference-lens optimize --help' for the list.`);
+      else if (model !== undefined) throw new CliUsageError('optimize takes one model path');
+      else model = a;
+    }
+    if (!model) throw new CliUsageError('optimize needs a model path: inference-lens optimize <model.onnx> --graph basic|extended|all');
+    if (seed !== undefined && !verify) throw new CliUsageError('--seed goes with --verify');
+    return graphOptimizeCommand({ model, level: level!, ...(out ? { out } : {}), force, verify, json, rest: run, ...(seed !== undefined ? { seed } : {}) }, io, workerPath);
+  }
+  if (!verify) throw new CliUsageError(`${run[0] ?? '--seed'} goes with --verify or --graph`);
+  const o = core.parse(rest, process.cwd());
+  const p = profileOptions(o.model, run, 'optimize --verify');
+  if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  let report: R;
+  try {
+    report = await core.run(o, { signal: ac.signal });
+  } finally {
+    process.removeListener('SIGINT', onSig);
+  }
+  const transform: TransformInfo = { ...core.title(o), changes: core.describe(report), warnings: report.warnings };
+  return runCompare(requestFrom(p, o.model, report.output, true, seed, transform), p, o.json, io, workerPath, `${core.render(report)}\n`, { transformReport: report });
 }

@@ -94,7 +94,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'insight':
         return await insightCommand(rest, io);
       case 'optimize':
-        return await optimizeCommand(rest, io);
+        return await optimizeCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       case 'compare':
         return await compareCommand(rest, io, path.join(__dirname, 'ort-worker.js'));
       default:

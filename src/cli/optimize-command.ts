@@ -21,6 +21,7 @@ import {
   type TransformRunOptions,
   type WriteExternalData,
 } from '../core/optimize';
+import { optimizeVerifyCommand } from './compare-report';
 import { CliUsageError } from './profile-command';
 
 export const OPTIMIZE_USAGE = `Usage: inference-lens optimize <model.onnx> <transformation> [options]
@@ -40,6 +41,15 @@ Transformations (one per run):
       --fp16-io                 make the inputs and outputs float16 too
   --dynamic name:axis=label     make an input/output dim symbolic (repeatable)
   --fix name:axis=value         fix an input/output dim to a size (repeatable)
+  --graph basic|extended|all    save the model as ONNX Runtime optimizes it at that level (model.opt.onnx;
+                                "all" adds layout optimizations for this machine: use it where it was made)
+
+Verification:
+  --verify                      then run both models on the same inputs (max abs/rel error, cosine, top-1,
+                                NaN/Inf per output; exit 1 when an output differs), profile both and print
+                                the before/after metrics with per-operator deltas. Takes the run options
+                                of 'inference-lens profile' (--ep, --dims, --inputs, --iterations, …) and
+                                --seed N (synthesized inputs, default 42); --graph takes --ep too.
 
 Output:
   -o, --output FILE             where to write (default: next to the input, see above)
@@ -222,14 +232,23 @@ interface Io {
   err(s: string): void;
 }
 
-export async function optimizeCommand(args: readonly string[], io: Io): Promise<number> {
+export async function optimizeCommand(args: readonly string[], io: Io, workerPath: string): Promise<number> {
   if (args.includes('-h') || args.includes('--help')) {
     io.out(OPTIMIZE_USAGE);
     return 0;
   }
   // ORT graph optimization (--graph basic|extended|all) and --verify (numerical check and
-  // before/after profile) go here: they run in the ORT worker (src/cli/compare-report.ts), so they
-  // are dispatched before the core transformations are parsed.
+  // before/after profile) run in the ORT worker (src/cli/compare-report.ts): dispatched before the
+  // core transformations are parsed.
+  if (args.includes('--graph') || args.includes('--verify')) {
+    return optimizeVerifyCommand(args, io, workerPath, {
+      parse: parseOptimizeArgs,
+      run: (o, r) => runOptimize(o, r),
+      render: renderReport,
+      title: (o) => ({ kind: o.transform.kind, title: o.transform.kind === 'int8' ? 'Quantize to INT8' : o.transform.kind === 'fp16' ? 'Convert to FP16' : 'Change dims' }),
+      describe: (r) => [`nodes ${r.nodesBefore} → ${r.nodesAfter}`, `size on disk ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`, ...r.changes.slice(0, 12).map((c) => `${c.name}: ${c.detail}`)],
+    });
+  }
   const o = parseOptimizeArgs(args, process.cwd());
   const ac = new AbortController();
   const onSig = () => ac.abort();

@@ -1,7 +1,8 @@
 /**
  * Show Model as Text and Compare Models on a big graph: a 1800-layer encoder (54k nodes, weights in
  * a sparse external file), each measurement in a fresh process. Baselines from the same run: the
- * lazy summary of the same model (what the model overview reads), and two summaries for the diff.
+ * lazy summary of the same model (what the model overview reads), and two summaries for the diff;
+ * five interleaved rounds, medians.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -45,19 +46,21 @@ export async function run(): Promise<BenchRow[]> {
   const worker = path.join(CACHE, 'model-text-worker.js');
   fs.mkdirSync(CACHE, { recursive: true });
   await build({ entryPoints: [path.join(__dirname, 'model-text-worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: worker, logLevel: 'silent' });
-  const measure = (args: string[], runs = 3): Sample => {
-    const samples: Sample[] = [];
-    for (let i = 0; i < runs; i++) samples.push(JSON.parse(execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!));
-    return { ms: median(samples.map((s) => s.ms)), maxRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)), nodes: samples[0]!.nodes, chars: samples[0]!.chars };
-  };
+  const once = (args: string[]): Sample => JSON.parse(execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!);
+  const summarize = (samples: Sample[]): Sample => ({ ms: median(samples.map((x) => x.ms)), maxRssBytes: Math.max(...samples.map((x) => x.maxRssBytes)), nodes: samples[0]!.nodes, chars: samples[0]!.chars });
   const a = ensureModel('encoder-1800-layers.onnx', 1800);
   const b = ensureModel('encoder-1799-layers.onnx', 1799);
   for (const f of [a, b]) execFileSync('cat', [f], { stdio: 'ignore', maxBuffer: 1 << 30 });
 
-  const text = measure(['text', a]);
-  const summary = measure(['summary', a]);
-  const diff = measure(['compare', a, b]);
-  const two = measure(['summary2', a, b]);
+  // Interleaved rounds, so a busy machine slows the measurement and its baseline alike.
+  const runs: Record<'text' | 'summary' | 'diff' | 'two', Sample[]> = { text: [], summary: [], diff: [], two: [] };
+  for (let i = 0; i < 5; i++) {
+    runs.text.push(once(['text', a]));
+    runs.summary.push(once(['summary', a]));
+    runs.diff.push(once(['compare', a, b]));
+    runs.two.push(once(['summary2', a, b]));
+  }
+  const [text, summary, diff, two] = [summarize(runs.text), summarize(runs.summary), summarize(runs.diff), summarize(runs.two)];
   // Relative to the summary (the machine is shared; absolute times swing with its load).
   const textTarget = { ratio: 4, rssMiB: 800 };
   return [

@@ -51,7 +51,10 @@ export class LspClient {
     conn.onNotification('window/showMessage', (m: unknown) => {
       c.logs.push(`showMessage: ${(m as { message: string }).message}`);
     });
-    conn.onRequest('window/showMessageRequest', () => null);
+    conn.onRequest('window/showMessageRequest', (m: unknown) => {
+      c.logs.push(`showMessage: ${(m as { message: string }).message}`);
+      return null;
+    });
     conn.onRequest('workspace/codeLens/refresh', () => {
       c.requests.set('workspace/codeLens/refresh', (c.requests.get('workspace/codeLens/refresh') ?? 0) + 1);
       return null;
@@ -129,6 +132,15 @@ export class LspClient {
     }
     this.conn.dispose();
     this.proc.kill();
+  }
+}
+
+/** Polls `check` until it holds (e.g. diagnostics republished after a settings change). */
+export async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -152,6 +152,7 @@ function runPiece(env: Env, scopes: Scope[], multilineStrings: readonly { start:
       if (f.fixes.length || !ASSISTS.has(f.ruleId)) findings.push(f);
     },
     exportSite: (s) => exports.push(s),
+    memo: new Map(),
   };
   for (const check of CHECKS) check(ctx);
   return { findings, exports };

@@ -189,9 +189,10 @@ export class ImportPlan {
     const r = this.kit.resolver;
     let best: { expr: string; len: number } | undefined;
     for (const s of r.chain(this.scope)) {
-      for (const [name, list] of s.bindings) {
-        for (const b of list) {
-          if (b.kind !== 'import' || !b.qname) continue;
+      {
+        for (const b of s.imports) {
+          const name = b.name;
+          if (!b.qname) continue;
           const q = canonical(b.qname);
           if (qname !== q && !qname.startsWith(`${q}.`)) continue;
           if (best && best.len >= q.length) continue;

@@ -86,6 +86,15 @@ export interface RuleContext {
   readonly scopes: readonly Scope[];
   report(f: Finding): void;
   exportSite(s: ExportSite): void;
+  /** Memo of this analysis (keyed by rule helper and node id). */
+  readonly memo: Map<string, unknown>;
+}
+
+function memo<T>(ctx: RuleContext, key: string, f: () => T): T {
+  if (ctx.memo.has(key)) return ctx.memo.get(key) as T;
+  const v = f();
+  ctx.memo.set(key, v);
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,9 +132,11 @@ function argOf(ctx: RuleContext, call: Node, scope: Scope, args: CallArgs, name:
 
 /** Qualified name of a call's callee when it is an imported object (through any alias). */
 function calleeQName(ctx: RuleContext, call: Node, scope: Scope): string | undefined {
-  const fn = call.childForFieldName('function');
-  if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return undefined;
-  return ctx.resolver.qnameOf(fn, scope);
+  return memo(ctx, `q${call.id}`, () => {
+    const fn = call.childForFieldName('function');
+    if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return undefined;
+    return ctx.resolver.qnameOf(fn, scope);
+  });
 }
 
 function callsTo(ctx: RuleContext, qnames: ReadonlySet<string>, lastNames: ReadonlySet<string>): { call: Node; scope: Scope; qname: string }[] {
@@ -629,6 +640,10 @@ function inModelClass(ctx: RuleContext, scope: Scope): boolean {
 
 /** Does the code in `range` train (backward, optimizer steps)? */
 function trains(ctx: RuleContext, range: Node): boolean {
+  return memo(ctx, `t${range.id}`, () => trainsUncached(ctx, range));
+}
+
+function trainsUncached(ctx: RuleContext, range: Node): boolean {
   for (const s of ctx.scopes.length ? ctx.scopes : [ctx.module]) {
     for (const c of s.calls) {
       if (!within(c, range)) continue;

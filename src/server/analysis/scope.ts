@@ -41,6 +41,8 @@ export interface SubscriptAssign {
 
 export class Scope {
   readonly bindings = new Map<string, Binding[]>();
+  /** The import bindings among them (what fixes look through for a visible name). */
+  readonly imports: Binding[] = [];
   readonly globals = new Set<string>();
   readonly calls: Node[] = [];
   readonly attrAssigns: AttrAssign[] = [];
@@ -68,6 +70,7 @@ export class Scope {
   }
 
   bind(b: Binding): void {
+    if (b.kind === 'import') this.imports.push(b);
     const list = this.bindings.get(b.name);
     if (list) list.push(b);
     else this.bindings.set(b.name, [b]);
@@ -117,12 +120,21 @@ const CANONICAL: Readonly<Record<string, string>> = {
   'torch.quantization.quantize_dynamic': 'torch.ao.quantization.quantize_dynamic',
 };
 
+const canonicalCache = new Map<string, string>();
+
 export function canonical(qname: string): string {
+  let c = canonicalCache.get(qname);
+  if (c !== undefined) return c;
+  c = qname;
   for (const [from, to] of Object.entries(CANONICAL)) {
-    if (qname === from) return to;
-    if (qname.startsWith(`${from}.`)) return to + qname.slice(from.length);
+    if (qname === from || qname.startsWith(`${from}.`)) {
+      c = to + qname.slice(from.length);
+      break;
+    }
   }
-  return qname;
+  if (canonicalCache.size > 10_000) canonicalCache.clear();
+  canonicalCache.set(qname, c);
+  return c;
 }
 
 /** Calls whose result is a torch module (a model). */

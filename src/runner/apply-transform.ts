@@ -5,8 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TransformInfo } from '../core/compare/comparison';
+import { describeStructure, modelBytes, structureDelta, type TransformInfo } from '../core/compare/comparison';
 import { formatBytes } from '../core/format';
+import { summarizeModel } from '../core/onnx';
 import {
   convertFp16,
   quantizeInt8,
@@ -83,14 +84,6 @@ export function describeReport(r: TransformReport, maxChanges = 12): string[] {
   return lines;
 }
 
-function fileBytes(f: string): number {
-  try {
-    return fs.statSync(f).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** Runs the transformation; resolves with the new file and what changed. Failures are OptimizeError, OnnxError or OrtRunError. */
 export async function applyTransform(src: string, spec: TransformSpec, opts: ApplyOptions): Promise<{ outPath: string; info: TransformInfo }> {
   const out = opts.outPath ?? uniqueOutputPath(src, KIND[spec.kind], fs.existsSync);
@@ -101,7 +94,12 @@ export async function applyTransform(src: string, spec: TransformSpec, opts: App
       { modelPath: src, outPath: out, level: spec.level, ep: opts.ep, allowCpuFallback: false },
       { workerPath: opts.workerPath, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
     );
-    const changes = [`saved by ONNX Runtime ${spec.level === 'all' ? '(all levels, layout included)' : `up to level ${spec.level}`} on ${r.ep.toUpperCase()} in ${Math.round(r.ms)} ms`, `size on disk ${formatBytes(fileBytes(src))} → ${formatBytes(r.sizeBytes)}`];
+    const [sa, sb] = [await summarizeModel(src), await summarizeModel(r.outPath)];
+    const changes = [
+      `saved by ONNX Runtime ${spec.level === 'all' ? '(all levels, layout included)' : `up to level ${spec.level}`} on ${r.ep.toUpperCase()} in ${Math.round(r.ms)} ms`,
+      `size on disk ${formatBytes(modelBytes(sa))} → ${formatBytes(r.sizeBytes)}`,
+      ...describeStructure(structureDelta(sa, sb), 8),
+    ];
     return { outPath: r.outPath, info: { kind: 'optimize-graph', title, changes, warnings: r.notes } };
   }
   const run = {

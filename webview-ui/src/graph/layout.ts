@@ -299,7 +299,7 @@ export class HierarchicalLayout {
       nw[i] = n.width;
       nh[i] = n.height;
     }
-    const raw = gs.edgeSrc.map((src, e) => {
+    const raw: Float64Array[] = gs.edgeSrc.map((src, e) => {
       const pts = (dg.edge(String(src), String(gs.edgeDst[e])) as { points?: { x: number; y: number }[] } | undefined)?.points ?? [];
       const out = new Float64Array(pts.length * 2);
       pts.forEach((p, i) => {
@@ -335,6 +335,32 @@ export class HierarchicalLayout {
       const bottomAnchor = Math.min(anchor, portsTop);
       const dy = portsTop - (childrenBottom + DAGRE.ranksep * 0.6);
       if (dy > 0) shiftBelow(Math.max(childrenBottom + 0.5, bottomAnchor - DAGRE.ranksep), dy, (i) => i < C);
+    }
+    // Route points left in the closed gaps (bends around the anchors) would make hooks: a route from
+    // an input port goes straight down to its first point among the children, a route into an
+    // output port straight from its last one.
+    if (C) {
+      let top = Infinity;
+      let bottom = -Infinity;
+      for (let i = 0; i < C; i++) {
+        top = Math.min(top, ny[i]! - nh[i]! / 2);
+        bottom = Math.max(bottom, ny[i]! + nh[i]! / 2);
+      }
+      raw.forEach((r, e) => {
+        const fromIn = gs.edgeSrc[e]! >= C && gs.edgeSrc[e]! < C + inP;
+        const toOut = gs.edgeDst[e]! >= C + inP;
+        if (!fromIn && !toOut) return;
+        const kept: number[] = [];
+        const n = r.length / 2;
+        for (let k = 0; k < n; k++) {
+          const y = r[2 * k + 1]!;
+          const inner = k > 0 && k < n - 1;
+          if (inner && fromIn && y < top - 1) continue;
+          if (inner && toOut && y > bottom + 1) continue;
+          kept.push(r[2 * k]!, y);
+        }
+        raw[e] = Float64Array.from(kept);
+      });
     }
     // Bounds of children and ports, then shift so the content starts below the header.
     let minX = Infinity;
@@ -539,8 +565,10 @@ export class HierarchicalLayout {
       if (idx === undefined || !inner) continue;
       const r = inner.routes[idx]!;
       const n = r.length / 2;
+      // Where a route meets the border of a group it continues into, the path steps across the
+      // group's header band to the port (both points kept: a short, straight join).
       const from = s.dropFirst && n > 2 ? 1 : 0;
-      const to = s.dropLast && n > 2 ? n - 1 : n;
+      const to = n;
       for (let i = from; i < to; i++) out.push(gx[s.grp]! + r[2 * i]!, gy[s.grp]! + r[2 * i + 1]!);
     }
   }

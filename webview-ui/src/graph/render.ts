@@ -260,7 +260,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, dpr: number, scene: Sce
       if (p1 - p0 < 2) continue;
       const count = L.edgeCount[e]!;
       const text = count > 1 ? `×${count}` : shapeLabel(model.str(model.graph.values.type[L.edgeValue[e]!]!));
-      if (!text) continue;
+      if (!text || /^[?×]+$/.test(text)) continue;
       // Just below the source box, beside the line.
       const m = Math.min(p1 - 1, p0 + 1);
       const x = (L.points[2 * p0]! + L.points[2 * m]!) / 2;

@@ -408,7 +408,7 @@ export class GraphView {
     this.requestDraw();
   }
 
-  private scaleCache: DrawState['scale'];
+  private scaleCache: (NonNullable<DrawState['scale']> & { min: number; max: number }) | undefined;
 
   /** The overlay's color scale spans the visible boxes (log scale), so a zoomed-in group reads on its own terms. */
   private updateOverlayScale(): void {
@@ -432,7 +432,7 @@ export class GraphView {
         hi = Math.max(hi, v);
       }
     }
-    if (hi > 0) this.scaleCache = { lo: Math.log10(lo), hi: Math.log10(hi) };
+    if (hi > 0) this.scaleCache = { lo: Math.log10(lo), hi: Math.log10(hi), min: lo, max: hi };
     this.renderLegend();
   }
 
@@ -461,7 +461,7 @@ export class GraphView {
       this.legend.replaceChildren(...children);
       return;
     }
-    const { lo, hi } = this.scaleCache;
+    const { min, max } = this.scaleCache;
     const bar = h('div', { class: 'gv-legend-bar', 'aria-hidden': 'true' });
     const stops = Array.from({ length: 9 }, (_, i) => `${rgbCss(heatColor(this.theme, i / 8))} ${(i / 8) * 100}%`);
     bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
@@ -474,7 +474,7 @@ export class GraphView {
     this.legend.replaceChildren(
       h('strong', null, title),
       bar,
-      h('div', { class: 'gv-legend-scale small' }, h('span', { data: { testid: 'legend-min' } }, fmt(10 ** lo)), h('span', { data: { testid: 'legend-max' } }, fmt(10 ** hi))),
+      h('div', { class: 'gv-legend-scale small' }, h('span', { data: { testid: 'legend-min' } }, fmt(min)), h('span', { data: { testid: 'legend-max' } }, fmt(max))),
       ...notes.map((n) => h('p', { class: 'muted small' }, n)),
     );
   }

@@ -9,9 +9,9 @@ import { build } from 'esbuild';
 import { REPO } from './fixtures';
 
 const DIR = path.join(REPO, 'out', 'test-bundles', String(process.pid));
-let built: Promise<{ cli: string; worker: string }> | undefined;
+let built: Promise<{ cli: string; worker: string; graphWorker: string }> | undefined;
 
-export function bundles(): Promise<{ cli: string; worker: string }> {
+export function bundles(): Promise<{ cli: string; worker: string; graphWorker: string }> {
   built ??= (async () => {
     fs.mkdirSync(DIR, { recursive: true });
     const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', external: ['onnxruntime-node'], logLevel: 'silent' as const };
@@ -19,9 +19,12 @@ export function bundles(): Promise<{ cli: string; worker: string }> {
     const worker = path.join(DIR, 'ort-worker.js');
     await build({ ...common, entryPoints: [path.join(REPO, 'src/cli/main.ts')], outfile: cli, banner: { js: '#!/usr/bin/env node' } });
     await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')], outfile: worker });
+    // The model editor's graph build, run in a worker thread.
+    const graphWorker = path.join(DIR, 'graph-worker.js');
+    await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/graph-worker.ts')], outfile: graphWorker });
     // The PyTorch harness sits next to the CLI, as in dist/.
     fs.copyFileSync(path.join(REPO, 'src/runner/torch_harness.py'), path.join(DIR, 'torch_harness.py'));
-    return { cli, worker };
+    return { cli, worker, graphWorker };
   })();
   return built;
 }

@@ -286,7 +286,7 @@ class ModelOverviewPanel {
     this.graphAbort = abort;
     const workerPath = vscode.Uri.joinPath(this.env.extensionUri, 'dist', 'graph-worker.js').fsPath;
     const work = buildGraphInWorker(workerPath, { modelPath: this.uri.fsPath, dims: this.env.rememberedDims(this.uri.fsPath) ?? {} }, abort.signal);
-    slowProgress(`Inference Lens: building the graph of ${path.basename(this.uri.fsPath)}`, work, abort);
+    slowProgress(`Building the graph of ${path.basename(this.uri.fsPath)}`, work, abort);
     void work.then(
       (g) => {
         this.env.log.info(`Graph of ${this.uri.fsPath}: ${g.graph.nodes.count} nodes, ${g.graph.groups.count} groups in ${Math.round(g.millis)} ms`);
@@ -349,7 +349,7 @@ class ModelOverviewPanel {
       const onDispose = (): void => abort.abort();
       this.statsAbort.signal.addEventListener('abort', onDispose);
       const work = weightStatistics(this.uri.fsPath, t, tensor, { signal: abort.signal });
-      slowProgress(`Inference Lens: reading the weights of ${t.name}`, work, abort);
+      slowProgress(`Reading the weights of ${t.name}`, work, abort);
       try {
         await this.post({ type: 'weightStats', tensor, stats: await work });
       } finally {

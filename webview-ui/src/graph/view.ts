@@ -468,7 +468,7 @@ export class GraphView {
     const notes: string[] = [];
     if (kind === 'time' && this.timing) {
       notes.push(`From ${this.timing.runFile.split(/[\\/]/).pop()} (${this.timing.ep.toUpperCase()}, ${new Date(this.timing.createdAt).toLocaleString()}).`);
-      if (this.timing.unmatchedNodes) notes.push(`${formatDuration(this.timing.unmatchedUs)} in ${this.timing.unmatchedNodes} node${this.timing.unmatchedNodes === 1 ? '' : 's'} ONNX Runtime added (not in the model).`);
+      if (this.timing.unmatchedNodes) notes.push(`${formatDuration(this.timing.unmatchedUs)} in ${this.timing.unmatchedNodes} node${this.timing.unmatchedNodes === 1 ? '' : 's'} ONNX Runtime created (fusions without a record of their origin, or inserted nodes): not shown.`);
     }
     notes.push(`${this.overlay.known.toLocaleString('en-US')} of ${this.model!.graph.groups.nodeCount[0]!.toLocaleString('en-US')} nodes have a value; log scale over the boxes in view.`);
     this.legend.replaceChildren(

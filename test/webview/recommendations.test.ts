@@ -43,6 +43,7 @@ test('the rules found graph optimization for the real run (and INT8 when MatMul 
 test('results panel: each finding with its evidence and an Apply button that posts applyFix', async () => {
   for (const theme of [THEMES.dark, THEMES.light]) {
     const w = await results.open(theme, { width: 1100, height: 900 });
+    w.page.setDefaultTimeout(30_000);
     try {
       await w.send({ type: 'run', runFilePath: ort.runFilePath, run: ort.run, findings } satisfies ProfileToWebview);
       await w.page.locator('[data-testid="profile-results"]').waitFor();
@@ -56,8 +57,12 @@ test('results panel: each finding with its evidence and an Apply button that pos
       assert.match((await w.page.locator('[data-testid="apply-fix"][data-id="optimize-graph"]').textContent()) ?? '', /Apply: Optimize Graph \(all\)/);
       await w.page.screenshot({ path: path.join(SHOTS, `recommendations-results-${theme.name}.png`), fullPage: false });
       for (const f of findings) {
-        await w.page.locator(`[data-testid="apply-fix"][data-id="${f.id}"]`).click();
-        assert.ok(await w.page.locator(`[data-testid="apply-fix"][data-id="${f.id}"]`).isDisabled(), 'no double start');
+        // Clicked and read in one step in the page: the button stays disabled for 3 s after a click.
+        const disabledAfterClick = await w.page.locator(`[data-testid="apply-fix"][data-id="${f.id}"]`).evaluate((b: HTMLButtonElement) => {
+          b.click();
+          return b.disabled;
+        });
+        assert.ok(disabledAfterClick, 'no double start');
       }
       assert.deepEqual((await w.posted()).slice(1), findings.map((f) => ({ type: 'applyFix', findingId: f.id })));
       assert.deepEqual(w.problems, []);
@@ -84,6 +89,7 @@ test('results panel without findings shows no recommendations section; bad findi
 
 test('profiler panel header: Apply for run sources; a trace source shows findings without Apply', async () => {
   const w = await profiler.open(THEMES.dark, { width: 1200, height: 1000 });
+  w.page.setDefaultTimeout(30_000);
   try {
     const base = { type: 'profile', title: 'encoder.onnx on CPU', profile: profileToJson(ort.profile), run: ort.run, findings } as const;
     await w.send({ ...base, source: { kind: 'run', runFilePath: ort.runFilePath } } satisfies ProfilerToWebview);
@@ -93,7 +99,7 @@ test('profiler panel header: Apply for run sources; a trace source shows finding
     assert.deepEqual((await w.posted()).filter((m) => (m as { type: string }).type === 'applyFix'), [{ type: 'applyFix', findingId: 'optimize-graph' }]);
     await w.page.screenshot({ path: path.join(SHOTS, 'recommendations-profiler-dark.png'), fullPage: false });
     await w.send({ ...base, source: { kind: 'trace', path: '/tmp/x.ort.json' } } satisfies ProfilerToWebview);
-    await w.page.waitForFunction(() => document.querySelectorAll('[data-testid="apply-fix"]').length === 0);
+    await w.page.waitForFunction(() => document.querySelectorAll('[data-testid="apply-fix"]').length === 0, undefined, { timeout: 30_000 });
     assert.equal(await w.page.locator('[data-testid="finding"]').count(), findings.length);
     assert.deepEqual(w.problems, []);
   } finally {

@@ -15,7 +15,7 @@ import { optimizeGraphWithOrt } from '../../src/runner/ort-client';
 import { profileModel } from '../../src/runner/profile-model';
 import { bundles } from '../helpers/bundles';
 import { tmpDir } from '../helpers/fixtures';
-import { transformerModel } from '../helpers/models';
+import { tinyDecoderModel, transformerModel } from '../helpers/models';
 
 describe('compareRuns', () => {
   let a: OrtRunFile;
@@ -126,5 +126,28 @@ describe('compareRuns', () => {
     assert.equal(lines[0], `nodes ${sa.nodeCount} → ${sb.nodeCount}`);
     assert.deepEqual(structureDelta(sa, sa).ops, []);
     assert.deepEqual(describeStructure(structureDelta(sa, sa)), []);
+  });
+
+  test('decode mode: time to first token, tokens/s and per-token p50 compared when both runs decoded', async () => {
+    const { worker } = await bundles();
+    const dir = tmpDir('compare-runs-decode');
+    const dec = path.join(dir, 'decoder.onnx');
+    fs.writeFileSync(dec, tinyDecoderModel({ layers: 2, vocab: 64, dim: 32 }));
+    const profile = async () =>
+      (
+        await profileModel(
+          { modelPath: dec, ep: 'cpu', allowCpuFallback: false, session: { graphOptimizationLevel: 'all', enableCpuMemArena: true, intraOpNumThreads: 1 }, dims: {}, warmupRuns: 1, timedRuns: 2, profiledRuns: 0, decode: { prefillTokens: 8, newTokens: 8 } },
+          { workerPath: worker, outDir: path.join(dir, 'runs') },
+        )
+      ).run;
+    const [x, y] = [await profile(), await profile()];
+    const c = compareRuns(x, y);
+    const m = new Map(c.metrics.map((d) => [d.key, d]));
+    assert.deepEqual([m.get('ttft')!.a, m.get('ttft')!.b], [x.result.decode!.timeToFirstTokenMs, y.result.decode!.timeToFirstTokenMs]);
+    assert.equal(m.get('tokens-per-sec')!.better, 'higher');
+    assert.equal(m.get('tokens-per-sec')!.a, x.result.decode!.tokensPerSec);
+    assert.equal(m.get('per-token-p50')!.b, y.result.decode!.perTokenMs.p50);
+    // A decoded run against a plain one: no decode rows.
+    assert.ok(!compareRuns(a, y).metrics.some((d) => d.key === 'ttft'));
   });
 });

@@ -267,7 +267,7 @@ export function renderLint(r: LintReport): string {
   const out: string[] = [];
   for (const f of r.files) {
     if (f.fixed) {
-      out.push(f.fixed.diff.trimEnd());
+      out.push(f.fixed.diff.slice(0, -1));
       out.push(`Fixed ${f.path}: ${f.fixed.applied.map((a) => a.title).join('; ')} (original kept as ${f.fixed.backup})`);
       out.push('');
     }
@@ -287,8 +287,14 @@ export function renderLint(r: LintReport): string {
 
 /** A unified diff (3 lines of context) of two texts, by lines. */
 export function unifiedDiff(a: string, b: string, name: string): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
+  // Lines without their break; a text that does not end with one gets git's marker after its last line.
+  const split = (t: string) => (t.endsWith('\n') ? t.slice(0, -1).split('\n') : t === '' ? [] : t.split('\n'));
+  // The last line of a text without a final break never equals a line that has one.
+  const NOEOL = '\u0000';
+  const x = split(a);
+  const y = split(b);
+  if (a !== '' && !a.endsWith('\n')) x[x.length - 1] += NOEOL;
+  if (b !== '' && !b.endsWith('\n')) y[y.length - 1] += NOEOL;
   // Trim the common ends, then a longest-common-subsequence table over the middle.
   let pre = 0;
   while (pre < x.length && pre < y.length && x[pre] === y[pre]) pre++;
@@ -319,7 +325,9 @@ export function unifiedDiff(a: string, b: string, name: string): string {
     }
   }
   for (let k = 0; k < suf; k++) ops.push({ t: ' ', s: x[x.length - suf + k]!, ai: x.length - suf + k, bi: y.length - suf + k });
-  const out = [`--- ${name}`, `+++ ${name} (fixed)`];
+  // a/ and b/ prefixes for relative paths, as git writes them: `patch -p1` and `git apply` take it.
+  const rel = name.split(path.sep).join('/');
+  const out = path.isAbsolute(name) ? [`--- ${rel}`, `+++ ${rel}`] : [`--- a/${rel}`, `+++ b/${rel}`];
   const CONTEXT = 3;
   let k = 0;
   while (k < ops.length) {
@@ -340,7 +348,10 @@ export function unifiedDiff(a: string, b: string, name: string): string {
     const bCount = hunk.filter((o) => o.t !== '-').length;
     const first = hunk[0]!;
     out.push(`@@ -${aCount ? first.ai + 1 : first.ai},${aCount} +${bCount ? first.bi + 1 : first.bi},${bCount} @@`);
-    for (const o of hunk) out.push(`${o.t}${o.s}`);
+    for (const o of hunk) {
+      if (o.s.endsWith(NOEOL)) out.push(`${o.t}${o.s.slice(0, -1)}`, '\\ No newline at end of file');
+      else out.push(`${o.t}${o.s}`);
+    }
     k = stop;
   }
   return `${out.join('\n')}\n`;

@@ -19,10 +19,11 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   'trace-import': () => import('./trace-import.bench'),
   'ort-profiler': () => import('./ort-profiler.bench'),
   timeline: () => import('./timeline'),
-  optimize: () => import('./optimize.bench'),
+  graph: () => import('./graph.bench'),
   optimize: () => import('./optimize.bench'),
   'model-text': () => import('./model-text.bench'),
   insight: () => import('./insight.bench'),
+  lint: () => import('./lint.bench'),
 };
 
 function printTable(rows: BenchRow[]): void {

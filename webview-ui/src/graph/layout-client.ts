@@ -1,8 +1,9 @@
 /**
  * Starts the layout worker the way VS Code webviews allow: the script is fetched from the webview's
  * resource origin and run from a blob: URL (the page's CSP has `worker-src blob:` and
- * `connect-src` for that origin). Requests are answered in order; a caller that asks again before an
- * answer arrives just ignores the stale one.
+ * `connect-src` for that origin). The graph view starts it as soon as the Graph tab opens, so it is
+ * running by the time the graph arrives. Requests are answered in order; a caller that asks again
+ * before an answer arrives just ignores the stale one.
  */
 import type { LayoutGraph, LayoutResult } from './layout';
 import type { FromLayoutWorker, ToLayoutWorker } from './worker-protocol';
@@ -11,22 +12,14 @@ export class LayoutWorker {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(r: LayoutResult): void; reject(e: Error): void }>();
   private failed: Error | undefined;
-  private ready: Promise<number>;
+  private ready: { resolve(ms: number): void; reject(e: Error): void } | undefined;
 
-  private constructor(
-    private readonly worker: Worker,
-    graph: LayoutGraph,
-  ) {
-    let resolveReady!: (ms: number) => void;
-    let rejectReady!: (e: Error) => void;
-    this.ready = new Promise((res, rej) => {
-      resolveReady = res;
-      rejectReady = rej;
-    });
+  private constructor(private readonly worker: Worker) {
     worker.onmessage = (e: MessageEvent<FromLayoutWorker>) => {
       const m = e.data;
       if (m.type === 'ready') {
-        resolveReady(m.millis);
+        this.ready?.resolve(m.millis);
+        this.ready = undefined;
         return;
       }
       const p = this.pending.get(m.id);
@@ -37,15 +30,14 @@ export class LayoutWorker {
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.failed = new Error(`The layout worker failed: ${e.message || 'unknown error'}`);
-      rejectReady(this.failed);
+      this.ready?.reject(this.failed);
       for (const p of this.pending.values()) p.reject(this.failed);
       this.pending.clear();
     };
-    this.post({ type: 'init', graph });
   }
 
-  /** Fetches the worker script, starts it from a blob: URL and sends it the structure. */
-  static async start(scriptUrl: string, graph: LayoutGraph): Promise<LayoutWorker> {
+  /** Fetches the worker script and starts it from a blob: URL. */
+  static async start(scriptUrl: string): Promise<LayoutWorker> {
     let text: string;
     try {
       const res = await fetch(scriptUrl);
@@ -55,18 +47,23 @@ export class LayoutWorker {
       throw new Error(`Could not load the layout worker script (${e instanceof Error ? e.message : String(e)}).`);
     }
     const url = URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
-    let worker: Worker;
     try {
-      worker = new Worker(url, { name: 'graph-layout' });
+      return new LayoutWorker(new Worker(url, { name: 'graph-layout' }));
     } catch (e) {
       throw new Error(`Could not start the layout worker (${e instanceof Error ? e.message : String(e)}).`);
     } finally {
       // The worker has read its script once it runs; the URL is not needed after construction.
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     }
-    const w = new LayoutWorker(worker, graph);
-    await w.ready;
-    return w;
+  }
+
+  /** Gives the worker a graph (replacing the previous one and its layout cache); resolves with the worker's set-up time. */
+  init(graph: LayoutGraph): Promise<number> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.ready = { resolve, reject };
+      this.post({ type: 'init', graph });
+    });
   }
 
   private post(m: ToLayoutWorker): void {

@@ -129,75 +129,87 @@ export class HierarchicalLayout {
     // Depth top-down: groups are numbered parent first, so one pass over groups then nodes.
     for (let k = 1; k < this.G; k++) this.depth[this.N + k] = this.depth[this.N + g.parent[this.N + k]!]! + 1;
     for (let i = 0; i < this.N; i++) this.depth[i] = this.depth[this.N + g.parent[i]!]! + 1;
-    // Ports first (their count fixes the local index of port endpoints), then edges.
+    // One walk over the edges records ports and local edges; port endpoints are kept symbolic
+    // (in-port p: -1 - 2p, out-port p: -2 - 2p) until each group's port counts are known.
     const E = g.edgeFrom.length;
-    for (let e = 0; e < E; e++) this.walkEdge(e, (grp, kind, value) => this.port(grp, kind, value), () => undefined);
-    for (let e = 0; e < E; e++) this.walkEdge(e, () => undefined, (grp, src, dst) => this.localEdge(grp, src, dst));
+    const upGroup = new Int32Array(64);
+    const upChild = new Int32Array(64);
+    const downGroup = new Int32Array(64);
+    const downChild = new Int32Array(64);
+    const pending: { src: number[]; dst: number[]; seen: Set<number> }[] = [];
+    const add = (grp: number, src: number, dst: number): void => {
+      const l = (pending[grp] ??= { src: [], dst: [], seen: new Set() });
+      const key = (src + 2 * LOCAL) * 4 * LOCAL + (dst + 2 * LOCAL);
+      if (l.seen.has(key)) return;
+      l.seen.add(key);
+      l.src.push(src);
+      l.dst.push(dst);
+    };
+    const port = (ports: Map<number, number>, value: number): number => {
+      let p = ports.get(value);
+      if (p === undefined) {
+        p = ports.size;
+        ports.set(value, p);
+      }
+      return p;
+    };
+    for (let e = 0; e < E; e++) {
+      const value = g.edgeValue[e]!;
+      let u = g.edgeFrom[e]!;
+      let w = g.edgeTo[e]!;
+      if (u === w) continue;
+      let nu = 0;
+      let nd = 0;
+      while (this.depth[u]! > this.depth[w]! && nu < 64) {
+        upGroup[nu] = g.parent[u]!;
+        upChild[nu++] = u;
+        u = this.N + g.parent[u]!;
+      }
+      while (this.depth[w]! > this.depth[u]! && nd < 64) {
+        downGroup[nd] = g.parent[w]!;
+        downChild[nd++] = w;
+        w = this.N + g.parent[w]!;
+      }
+      while (g.parent[u] !== g.parent[w] && nu < 64 && nd < 64) {
+        upGroup[nu] = g.parent[u]!;
+        upChild[nu++] = u;
+        downGroup[nd] = g.parent[w]!;
+        downChild[nd++] = w;
+        u = this.N + g.parent[u]!;
+        w = this.N + g.parent[w]!;
+      }
+      if (u === w || g.parent[u] !== g.parent[w]) continue; // one end contains the other (or nesting past 64)
+      for (let k = 0; k < nu; k++) {
+        const grp = upGroup[k]!;
+        const p = port(this.groups[grp]!.outPorts, value);
+        add(grp, this.local[upChild[k]!]!, -2 - 2 * p);
+      }
+      add(g.parent[u]!, this.local[u]!, this.local[w]!);
+      for (let k = 0; k < nd; k++) {
+        const grp = downGroup[k]!;
+        const p = port(this.groups[grp]!.inPorts, value);
+        add(grp, -1 - 2 * p, this.local[downChild[k]!]!);
+      }
+    }
+    // Final local numbering: children, then input ports, then output ports.
+    pending.forEach((l, grp) => {
+      const gs = this.groups[grp]!;
+      const C = gs.children.length;
+      const inP = gs.inPorts.size;
+      const resolve = (x: number): number => (x >= 0 ? x : (-x - 1) % 2 === 0 ? C + (-x - 1) / 2 : C + inP + (-x - 2) / 2);
+      for (let k = 0; k < l.src.length; k++) {
+        const src = resolve(l.src[k]!);
+        const dst = resolve(l.dst[k]!);
+        gs.edgeIndex.set(src * LOCAL + dst, gs.edgeSrc.length);
+        gs.edgeSrc.push(src);
+        gs.edgeDst.push(dst);
+      }
+    });
   }
 
   /** The group item holding item `i`. */
   private parentGroup(i: number): number {
     return this.g.parent[i]!;
-  }
-
-  /**
-   * Visits what edge e needs in each group it crosses: output ports from the source's group up to
-   * (not including) the lowest common group, the local edge there, input ports down to the target.
-   */
-  private walkEdge(e: number, port: (grp: number, kind: 'in' | 'out', value: number) => void, edge: (grp: number, src: number, dst: number) => void): void {
-    const value = this.g.edgeValue[e]!;
-    let u = this.g.edgeFrom[e]!;
-    let w = this.g.edgeTo[e]!;
-    if (u === w) return;
-    const up: [number, number][] = [];
-    const down: [number, number][] = [];
-    while (this.depth[u]! > this.depth[w]!) {
-      const p = this.parentGroup(u);
-      up.push([p, u]);
-      u = this.N + p;
-    }
-    while (this.depth[w]! > this.depth[u]!) {
-      const p = this.parentGroup(w);
-      down.push([p, w]);
-      w = this.N + p;
-    }
-    while (this.parentGroup(u) !== this.parentGroup(w)) {
-      const pu = this.parentGroup(u);
-      const pw = this.parentGroup(w);
-      up.push([pu, u]);
-      down.push([pw, w]);
-      u = this.N + pu;
-      w = this.N + pw;
-    }
-    if (u === w) return; // one end contains the other: not an edge between boxes
-    const lca = this.parentGroup(u);
-    for (const [grp, child] of up) {
-      port(grp, 'out', value);
-      const gs = this.groups[grp]!;
-      const p = gs.outPorts.get(value);
-      if (p !== undefined) edge(grp, this.local[child]!, gs.children.length + gs.inPorts.size + p);
-    }
-    edge(lca, this.local[u]!, this.local[w]!);
-    for (const [grp, child] of down) {
-      port(grp, 'in', value);
-      const gs = this.groups[grp]!;
-      const p = gs.inPorts.get(value);
-      if (p !== undefined) edge(grp, gs.children.length + p, this.local[child]!);
-    }
-  }
-
-  private port(grp: number, kind: 'in' | 'out', value: number): void {
-    const ports = kind === 'in' ? this.groups[grp]!.inPorts : this.groups[grp]!.outPorts;
-    if (!ports.has(value)) ports.set(value, ports.size);
-  }
-
-  private localEdge(grp: number, src: number, dst: number): void {
-    const gs = this.groups[grp]!;
-    const key = src * LOCAL + dst;
-    if (gs.edgeIndex.has(key)) return;
-    gs.edgeIndex.set(key, gs.edgeSrc.length);
-    gs.edgeSrc.push(src);
-    gs.edgeDst.push(dst);
   }
 
   /** Lays out the graph with the groups whose flag is set in `expanded` open (the root always is). */

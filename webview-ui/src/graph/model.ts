@@ -109,8 +109,14 @@ export class GraphModel {
       .join(' › ');
   }
 
-  /** Lines of a node's initializer inputs shown in its box: `W ⟨768×768⟩`, at most `max`. */
-  weightLines(i: number, max = 2): string[] {
+  private readonly lines: (readonly string[] | undefined)[] = [];
+
+  /** Lines of a node's initializer inputs shown in its box: `W ⟨768×768⟩`, at most two (computed once). */
+  weightLines(i: number): readonly string[] {
+    return (this.lines[i] ??= this.computeWeightLines(i, 2));
+  }
+
+  private computeWeightLines(i: number, max: number): string[] {
     const out: string[] = [];
     for (const v of this.inputs(i)) {
       if (v < 0) continue;

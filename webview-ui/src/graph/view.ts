@@ -28,9 +28,13 @@ export interface GraphViewOptions {
   onSelect?(nodeName: string | undefined): void;
 }
 
-/** Timings of the last graph load, in ms since the graph message arrived. */
+/** Timings of the last graph load, in ms since the graph message arrived (before it was checked). */
 export interface GraphTimings {
+  /** Checked and derived (edges, consumers). */
   model: number;
+  /** Boxes measured. */
+  sizes: number;
+  /** Layout worker fetched, started and given the structure. */
   worker: number;
   layout: number;
   firstPaint: number;
@@ -102,8 +106,11 @@ export class GraphView {
   private debug: { timings?: GraphTimings; lastLayout?: GraphDebug['lastLayout']; frame?: FrameStats; frames: number; worker: boolean; ready: boolean } = { frames: 0, worker: false, ready: false };
   private readonly disposers: (() => void)[] = [];
   private drag: { x: number; y: number; tx: number; ty: number; moved: boolean } | undefined;
+  private workerStart: Promise<LayoutWorker>;
 
   constructor(private readonly opts: GraphViewOptions) {
+    this.workerStart = LayoutWorker.start(opts.workerUrl);
+    this.workerStart.catch(() => undefined);
     this.canvas = h('canvas', { class: 'gv-canvas', tabindex: 0, role: 'img', 'aria-label': 'Model graph', data: { testid: 'graph-canvas' } });
     this.tooltip = h('div', { class: 'gv-tooltip', role: 'tooltip', hidden: 'true' });
     this.legend = h('div', { class: 'gv-legend', data: { testid: 'graph-legend' }, hidden: 'true' });
@@ -158,9 +165,8 @@ export class GraphView {
   // ---- data ----
 
   /** Shows a graph: measures the boxes, starts the layout worker and draws the first layout. */
-  async setGraph(graph: ModelGraph, cost: GraphCost | undefined, timing: GraphTiming | undefined, timingNote = ''): Promise<void> {
-    this.t0 = performance.now();
-    this.worker?.terminate();
+  async setGraph(graph: ModelGraph, cost: GraphCost | undefined, timing: GraphTiming | undefined, timingNote = '', receivedAt = performance.now()): Promise<void> {
+    this.t0 = receivedAt;
     this.worker = undefined;
     this.debug = { frames: 0, worker: false, ready: false };
     const model = new GraphModel(graph);
@@ -174,9 +180,13 @@ export class GraphView {
     this.setStatus(`${formatCount(model.graph.groups.nodeCount[0]!)} nodes · laying out…`);
     const tModel = performance.now() - this.t0;
     const layoutGraph = this.layoutGraph(model);
+    const tSizes = performance.now() - this.t0;
     this.expanded = model.defaultExpansion();
     try {
-      this.worker = await LayoutWorker.start(this.opts.workerUrl, layoutGraph);
+      // Started when the view was made (while the extension built the graph); retried if that failed.
+      const worker = await this.workerStart.catch(() => (this.workerStart = LayoutWorker.start(this.opts.workerUrl)));
+      await worker.init(layoutGraph);
+      this.worker = worker;
       this.debug.worker = true;
     } catch (e) {
       this.showError(e instanceof Error ? e.message : String(e), 'Reload the editor (close and reopen the model). If it persists, report it with the Inference Lens output channel’s log.');
@@ -188,7 +198,7 @@ export class GraphView {
     const tLayout = this.debug.lastLayout ? performance.now() - this.t0 : 0;
     this.drawNow();
     const tPaint = performance.now() - this.t0;
-    this.debug.timings = { model: tModel, worker: tWorker, layout: tLayout, firstPaint: tPaint };
+    this.debug.timings = { model: tModel, sizes: tSizes, worker: tWorker, layout: tLayout, firstPaint: tPaint };
     this.debug.ready = true;
     if (this.pendingReveal !== undefined) {
       const name = this.pendingReveal;
@@ -227,7 +237,7 @@ export class GraphView {
 
   dispose(): void {
     cancelAnimationFrame(this.raf);
-    this.worker?.terminate();
+    void this.workerStart.then((w) => w.terminate(), () => undefined);
     for (const d of this.disposers) d();
   }
 
@@ -257,15 +267,18 @@ export class GraphView {
     const bold = `600 ${FONT_PX}px ${this.theme.fontFamily}`;
     const plain = `${FONT_PX}px ${this.theme.fontFamily}`;
     const mono = `${SMALL_PX}px ${this.theme.monoFamily}`;
+    const opWidth = new Map<number, number>();
+    const opKind = model.graph.nodes.kind;
     for (let i = 0; i < model.N; i++) {
-      const kind = model.nodeKind(i);
-      if (kind !== 'op') {
+      if (opKind[i] !== 0) {
         width[i] = Math.min(220, Math.max(60, measure(plain, model.nodeName(i)) + 28));
         height[i] = NODE_H - 4;
         continue;
       }
       const lines = model.weightLines(i);
-      let w = measure(bold, model.opType(i)) + 24;
+      const op = model.graph.nodes.op[i]!;
+      let w = opWidth.get(op) ?? measure(bold, model.opType(i)) + 24;
+      opWidth.set(op, w);
       for (const l of lines) w = Math.max(w, Math.min(220, measure(mono, l) + 16));
       width[i] = Math.ceil(Math.max(72, w));
       height[i] = NODE_H + (lines.length ? lines.length * LINE_H + 2 : 0);
@@ -290,12 +303,16 @@ export class GraphView {
       if (!this.worker || !this.model || seq !== this.layoutSeq) return;
       const before = o.anchor !== undefined ? this.itemScreenPos(o.anchor) : undefined;
       const t = performance.now();
+      // Large expansions of graphs without repeated structure take seconds (in the worker): say so.
+      const slow = setTimeout(() => this.setStatus(`${this.model!.graph.groups.nodeCount[0]!.toLocaleString('en-US')} nodes · laying out…`), 200);
       let result: LayoutResult;
       try {
         result = await this.worker.layout(this.expanded, o.flat);
       } catch (e) {
         this.showError(e instanceof Error ? e.message : String(e), 'Reload the editor (close and reopen the model).');
         return;
+      } finally {
+        clearTimeout(slow);
       }
       if (seq !== this.layoutSeq) return;
       this.debug.lastLayout = { millis: result.stats.millis, groups: result.stats.groups, computed: result.stats.computed, roundTrip: performance.now() - t };

@@ -72,6 +72,10 @@ function retry(): void {
   if (state.view === 'graph') show('graph');
 }
 
+/** When the last message arrived, before the channel checked it (the graph's timings start there). */
+let receivedAt = 0;
+window.addEventListener('message', () => (receivedAt = performance.now()), { capture: true });
+
 overviewPane.replaceChildren(renderLoading());
 onExtensionMessage((message) => {
   switch (message.type) {
@@ -84,7 +88,7 @@ onExtensionMessage((message) => {
       if (graph) graph.showError(message.message, message.hint);
       break;
     case 'graph':
-      void graphView().setGraph(message.graph, message.cost, message.timing, message.timingNote);
+      void graphView().setGraph(message.graph, message.cost, message.timing, message.timingNote, receivedAt);
       break;
     case 'graphError':
       graphView().showError(message.message, message.hint);

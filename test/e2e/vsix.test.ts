@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { fixturePath, manifest, REPO, tmpDir } from '../helpers/fixtures';
+import { LspClient } from '../server/lsp-client';
 
 const VSIX = process.env.INFERENCE_LENS_VSIX ?? path.join(REPO, 'out', 'inference-lens-linux-x64.vsix');
 
@@ -26,6 +28,10 @@ test('the vsix carries the bundles and linux-x64 ORT binaries only', () => {
     'dist/extension.js',
     'dist/cli.js',
     'dist/ort-worker.js',
+    'dist/transform-worker.js',
+    'dist/server.js',
+    'dist/web-tree-sitter.wasm',
+    'dist/tree-sitter-python.wasm',
     'dist/webview/overview.js',
     'dist/webview/codicon.ttf',
     'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
@@ -61,4 +67,25 @@ test('the unpacked extension runs on its own: the CLI bundle summarizes and prof
   const run = JSON.parse(prof.stdout);
   assert.equal(run.result.latencyMs.count, 5);
   assert.ok(run.operators.byOpType.some((o: { opType: string }) => o.opType === 'Conv' || o.opType === 'FusedConv'));
+});
+
+test('the unpacked language server and lint run on their own (tree-sitter wasm next to the bundles)', async () => {
+  entries();
+  const dir = tmpDir('vsix-lsp');
+  const r = spawnSync('unzip', ['-q', VSIX, '-d', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const ext = path.join(dir, 'extension');
+  const script = path.join(REPO, 'test', 'server', 'corpus', 'export_bert.py');
+  const lint = spawnSync(process.execPath, [path.join(ext, 'dist', 'cli.js'), 'lint', script, '--json'], { encoding: 'utf8' });
+  assert.equal(lint.status, 0, lint.stderr);
+  assert.deepEqual(JSON.parse(lint.stdout).files[0].findings.map((f: { ruleId: string }) => f.ruleId), ['onnx-export-dynamic-axes', 'onnx-export-opset']);
+  const client = await LspClient.start({ serverPath: path.join(ext, 'dist', 'server.js') });
+  try {
+    const d = await client.open(pathToFileURL(script).href, fs.readFileSync(script, 'utf8'));
+    assert.deepEqual(d.map((x) => x.code), ['onnx-export-dynamic-axes', 'onnx-export-opset']);
+    // The docs links point at the README shipped in the vsix.
+    assert.equal(d[0]!.codeDescription!.href, `${pathToFileURL(path.join(ext, 'README.md')).href}#onnx-export-dynamic-axes`);
+  } finally {
+    await client.stop();
+  }
 });

@@ -15,6 +15,8 @@ export interface ClientOptions {
   readonly workspaceFolders?: { uri: string; name: string }[] | null;
   /** Advertise versioned edits and CodeLens refresh (as VS Code does). */
   readonly vscodeLike?: boolean;
+  /** Another server bundle than the test build (e.g. the one unpacked from the vsix). */
+  readonly serverPath?: string;
 }
 
 export class LspClient {
@@ -30,7 +32,7 @@ export class LspClient {
   ) {}
 
   static async start(opts: ClientOptions = {}): Promise<LspClient> {
-    const server = await serverBundle();
+    const server = opts.serverPath ?? (await serverBundle());
     const proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspClient(proc, conn);

@@ -29,8 +29,8 @@ agreement for classifier-like outputs, NaN/Inf counts. Exit code 1 when an outpu
                      per-operator time deltas
   --seed N           seed of the synthesized inputs (default 42)
   --json             print JSON: with --structure-only a CompareReport { schemaVersion: 1,
-                     structure: ModelDiff }; otherwise the comparison file (.ilcmp.json schema)
-                     plus modelDiff: ModelDiff and comparisonFile
+                     structure: ModelDiff }; otherwise the comparison file (.ilcmp.json schema 2,
+                     its structure the same ModelDiff) plus comparisonFile
   Provider, session, dims, input and run options as for 'inference-lens profile' (--ep, --dims,
   --shape, --inputs, --iterations, --warmup, --profiled-runs, --decode, --threads, --graph-opt,
   --no-arena, --timeout, --out-dir).
@@ -56,15 +56,16 @@ export async function compareCommand(args: readonly string[], io: { out(s: strin
     if (extra.length) throw new CliUsageError(`unknown option '${extra[0]}' for compare --structure-only`);
     if (flags.has('--profile') || values.has('--seed')) throw new CliUsageError('--structure-only runs no model: it takes no --profile or --seed');
   }
-  // Options are checked before any work; the structural diff reads both graphs (fails fast on a bad file).
+  // Options are checked before any work.
   const p = flags.has('--structure-only') ? undefined : profileOptions(a, extra, 'compare');
   const seed = seedOf(values);
-  const structure = await compareModelFiles(a, b);
-  if (p && !fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
   if (!p) {
+    const structure = await compareModelFiles(a, b);
     const report: CompareReport = { schemaVersion: COMPARE_REPORT_SCHEMA_VERSION, structure };
     io.out(json ? `${JSON.stringify(report, null, 2)}\n` : renderModelDiff(structure));
     return 0;
   }
-  return runCompare(requestFrom(p, p.model, path.resolve(b), flags.has('--profile'), seed), p, json, io, workerPath, `${renderModelDiff(structure)}\n`, { modelDiff: structure });
+  if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
+  // The comparison's `structure` is the same ModelDiff: printed first, in full.
+  return runCompare(requestFrom(p, p.model, path.resolve(b), flags.has('--profile'), seed), p, json, io, workerPath, (f) => `${renderModelDiff(f.structure)}\n`);
 }

@@ -5,10 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeStructure, modelBytes, structureDelta, type ComparisonFile, type TransformInfo } from '../core/compare/comparison';
+import type { ComparisonFile, TransformInfo } from '../core/compare/comparison';
 import type { MetricDelta, RunComparison } from '../core/compare/compare-runs';
 import { formatBytes, formatMs, formatRate, withHint } from '../core/format';
-import { summarizeModel } from '../core/onnx';
+import { compareModelFiles } from '../core/onnx';
+import { diffLines } from '../core/onnx/diff-report';
 import { uniqueOutputPath } from '../core/optimize/paths';
 import type { OutputAgreement } from '../core/verify/agreement';
 import type { VerifyResult } from '../core/verify/types';
@@ -107,8 +108,8 @@ export function renderRunComparison(c: RunComparison, names: { a: string; b: str
 export function renderComparison(f: ComparisonFile, withStructure = true): string {
   const names = { a: f.a.name, b: f.b.name };
   const parts: string[] = [];
-  const changed = describeStructure(f.structure);
-  if (withStructure) parts.push(`${f.transform ? `${f.transform.title}: ` : ''}${f.a.name} (${formatBytes(f.a.sizeBytes)}) → ${f.b.name} (${formatBytes(f.b.sizeBytes)})\n${changed.length ? changed.map((l) => `  ${l}\n`).join('') : '  same graph structure (op counts, weights by type, inputs and outputs)\n'}`);
+  const changed = diffLines(f.structure);
+  if (withStructure) parts.push(`${f.transform ? `${f.transform.title}: ` : ''}${f.a.name} (${formatBytes(f.a.sizeBytes)}) → ${f.b.name} (${formatBytes(f.b.sizeBytes)})\n${changed.length ? changed.map((l) => `  ${l}\n`).join('') : '  structurally identical (the weights themselves are not compared)\n'}`);
   parts.push(renderVerify(f.verify, names));
   if (f.comparison) parts.push(renderRunComparison(f.comparison, names));
   return parts.join('\n');
@@ -209,10 +210,10 @@ export function savedLine(file: string): string {
 }
 
 /**
- * Runs the comparison and prints it: `lead` first (the structural diff, when the caller printed one:
- * then the short "what changed" block is left out), the numerical check, the before/after tables,
- * where it was saved. `--json` prints the comparison file with `extraJson` merged in. Exit code 1
- * when an output differs, 2 when ONNX Runtime fails.
+ * Runs the comparison and prints it: `lead` first (what the caller prints before: the structural
+ * diff in full, or the transformation's report; then the short "what changed" block is left out),
+ * the numerical check, the before/after tables, where it was saved. `--json` prints the comparison
+ * file with `extraJson` merged in. Exit code 1 when an output differs, 2 when ONNX Runtime fails.
  */
 export async function runCompare(
   req: CompareModelsRequest,
@@ -220,7 +221,7 @@ export async function runCompare(
   json: boolean,
   io: Io,
   workerPath: string,
-  lead = '',
+  lead: string | ((f: ComparisonFile) => string) = '',
   extraJson: Readonly<Record<string, unknown>> = {},
 ): Promise<number> {
   let r: ComparedModels;
@@ -231,7 +232,8 @@ export async function runCompare(
     if (code !== undefined) return code;
     throw e;
   }
-  io.out(json ? `${JSON.stringify({ ...r.file, ...extraJson, comparisonFile: r.filePath }, null, 2)}\n` : `${lead}${renderComparison(r.file, !lead)}${savedLine(r.filePath)}`);
+  const before = typeof lead === 'string' ? lead : lead(r.file);
+  io.out(json ? `${JSON.stringify({ ...r.file, ...extraJson, comparisonFile: r.filePath }, null, 2)}\n` : `${before}${renderComparison(r.file, !before)}${savedLine(r.filePath)}`);
   return r.file.verify.verdict === 'fail' ? 1 : 0;
 }
 
@@ -278,9 +280,9 @@ export async function graphOptimizeCommand(
     }
     throw e;
   }
-  const [sa, sb] = [await summarizeModel(src), await summarizeModel(out)];
-  const changed = describeStructure(structureDelta(sa, sb));
-  const report = renderGraphOptimized(res, { name: sa.file.name, bytes: modelBytes(sa) }, changed);
+  const d = await compareModelFiles(src, out);
+  const changed = diffLines(d);
+  const report = renderGraphOptimized(res, { name: d.a.name, bytes: d.a.totalBytes }, changed);
   if (!o.verify) {
     io.out(o.json ? `${JSON.stringify({ optimized: res }, null, 2)}\n` : report);
     return 0;

@@ -210,6 +210,13 @@ async function keepFp32Split(model: string, entries: readonly string[]): Promise
   return { ops, nodes };
 }
 
+/**
+ * The core transformation, in this process. The editor runs it in the transform worker
+ * (src/runner/transform-client.ts) to keep it out of the extension host; the CLI does not need
+ * that: it is its own process already, shared with nothing, Ctrl-C aborts through `run.signal`
+ * (the core removes its temp files) and a crash ends only this command. Another fork would only
+ * add a process start and a second read of the graph.
+ */
 export async function runOptimize(o: OptimizeArgs, run: TransformRunOptions): Promise<TransformReport> {
   const t = o.transform;
   const out = o.out ?? defaultOutputPath(o.model, t.kind);

@@ -19,6 +19,7 @@ import { applyTransform, specOfFix, specTitle, type TransformSpec } from '../run
 import { compareModels, type CompareModelsRequest, type CompareStep } from '../runner/compare-models';
 import { OrtRunError } from '../runner/ort-client';
 import type { FromWorker } from '../runner/ort-protocol';
+import { isTransformRunError } from '../runner/transform-client';
 import type { ProfileRun } from '../protocol/messages';
 import type { ComparisonPanels } from './comparison-panel';
 import { profileSettings } from './config';
@@ -46,6 +47,10 @@ export class Optimizer implements Recommendations {
 
   private get workerPath(): string {
     return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'ort-worker.js').fsPath;
+  }
+
+  private get transformWorkerPath(): string {
+    return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'transform-worker.js').fsPath;
   }
 
   // ---- recommendations ----
@@ -233,6 +238,7 @@ export class Optimizer implements Recommendations {
       try {
         const t = await applyTransform(src, spec, {
           workerPath: this.workerPath,
+          transformWorkerPath: this.transformWorkerPath,
           signal,
           ep: settings.verify.ep,
           timeoutMs: settings.timeoutMs,
@@ -297,12 +303,12 @@ export class Optimizer implements Recommendations {
     } catch (e) {
       const written = (e as { written?: string }).written;
       const kept = written ? ` ${path.basename(written)} was written and kept.` : '';
-      const cancelled = (e instanceof OrtRunError && e.code === 'cancelled') || (isOptimizeError(e) && e.code === 'cancelled') || (isOnnxError(e) && e.code === 'cancelled');
-      if (cancelled) {
+      const typed = e instanceof OrtRunError || isTransformRunError(e) || isOptimizeError(e) || isOnnxError(e);
+      if (typed && e.code === 'cancelled') {
         vscode.window.setStatusBarMessage(`Inference Lens: ${title} cancelled.${kept}`, 8000);
         return;
       }
-      if (e instanceof OrtRunError || isOptimizeError(e) || isOnnxError(e)) {
+      if (typed) {
         this.log.warn(`${title} failed: ${e.message}`);
         void vscode.window.showErrorMessage(`Inference Lens: ${withHint(e.message, e.hint)}${kept}`);
         return;

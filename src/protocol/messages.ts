@@ -494,6 +494,31 @@ const modelRef = shape({ path: str, name: str, sizeBytes: num });
 const pair = shape({ a: num, b: num });
 const sideStats = optional(shape({ us: num, calls: num }));
 
+const change = shape({ a: num, b: num, delta: num });
+const valueChange = arrayOf(shape({ kind: (x) => x === 'input' || x === 'output' || x === 'initializer' || x === 'constant', name: str, a: str, b: str }));
+const addedRemoved = shape({ added: arrayOf(str), removed: arrayOf(str) });
+
+/** The structural diff (src/core/onnx/diff.ts; a change of its shape bumps the comparison file's schemaVersion) as the comparison view reads it. */
+const isModelDiff = shape({
+  schemaVersion: num,
+  structurallyIdentical: (x) => typeof x === 'boolean',
+  nodes: change,
+  nodesTotal: change,
+  weights: change,
+  parameters: change,
+  size: change,
+  irVersion: pair,
+  opsets: arrayOf(shape({ domain: str, a: numOrNull, b: numOrNull })),
+  ops: arrayOf(shape({ op: str, a: num, b: num, delta: num })),
+  opsAdded: arrayOf(str),
+  opsRemoved: arrayOf(str),
+  dtypeChanges: valueChange,
+  shapeChanges: valueChange,
+  inputs: addedRemoved,
+  outputs: addedRemoved,
+  initializers: shape({ count: change, bytes: change, added: num, removed: num, byDtype: arrayOf(shape({ dtype: str, a: num, b: num })) }),
+});
+
 const isAgreement = shape({
   name: str,
   verdict: (x) => typeof x === 'string' && ['identical', 'close', 'drift', 'differs', 'mismatch', 'missing'].includes(x),
@@ -521,15 +546,7 @@ export const isComparisonFile = shape({
   a: modelRef,
   b: modelRef,
   transform: optional(shape({ kind: str, title: str, changes: arrayOf(str), warnings: optional(arrayOf(str)) })),
-  structure: shape({
-    nodes: pair,
-    parameters: pair,
-    weightBytes: pair,
-    ops: arrayOf(shape({ op: str, a: num, b: num })),
-    dtypes: arrayOf(shape({ dtype: str, a: num, b: num })),
-    inputs: arrayOf(shape({ name: str, a: optional(str), b: optional(str) })),
-    outputs: arrayOf(shape({ name: str, a: optional(str), b: optional(str) })),
-  }),
+  structure: isModelDiff,
   verify: shape({
     ep: str,
     inputs: arrayOf(shape({ name: str, dtype: str, dims: arrayOf(num) })),

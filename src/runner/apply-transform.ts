@@ -1,37 +1,29 @@
 /**
- * One transformation of a model into a new file next to it — INT8, FP16, dims (src/core/optimize)
- * or ONNX Runtime's graph optimization (the ORT worker) — with a short description of what changed
- * for the comparison. The source is only read; the output never replaces an existing file.
+ * One transformation of a model into a new file next to it — INT8, FP16, dims (src/core/optimize,
+ * run in the transform worker process) or ONNX Runtime's graph optimization (the ORT worker
+ * process) — with a short description of what changed for the comparison. Nothing heavy runs in
+ * the caller's process (the extension host): cancel kills the worker, a crash ends only the worker.
+ * The source is only read; the output never replaces an existing file, and no partial output stays.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeStructure, modelBytes, structureDelta, type TransformInfo } from '../core/compare/comparison';
+import type { TransformInfo } from '../core/compare/comparison';
 import { formatBytes } from '../core/format';
-import { summarizeModel } from '../core/onnx';
-import {
-  convertFp16,
-  quantizeInt8,
-  setDims,
-  uniqueOutputPath,
-  type DimChange,
-  type Fp16Options,
-  type Int8Options,
-  type TransformKind,
-  type TransformProgress,
-  type TransformReport,
-} from '../core/optimize';
+import { compareModelFiles } from '../core/onnx';
+import { diffLines } from '../core/onnx/diff-report';
+import { uniqueOutputPath, type TransformKind, type TransformReport } from '../core/optimize';
 import type { Fix } from '../core/recommend';
 import type { ExecutionProvider } from '../core/results/ort-run';
 import { optimizeGraphWithOrt } from './ort-client';
+import { transformInWorker, type CoreTransformSpec } from './transform-client';
 
-export type TransformSpec =
-  | { readonly kind: 'int8'; readonly options: Int8Options }
-  | { readonly kind: 'fp16'; readonly options: Fp16Options }
-  | { readonly kind: 'dims'; readonly changes: readonly DimChange[] }
-  | { readonly kind: 'graph'; readonly level: 'basic' | 'extended' | 'all' };
+export type TransformSpec = CoreTransformSpec | { readonly kind: 'graph'; readonly level: 'basic' | 'extended' | 'all' };
 
 export interface ApplyOptions {
+  /** The ONNX Runtime worker (dist/ort-worker.js): graph optimization. */
   readonly workerPath: string;
+  /** The transform worker (dist/transform-worker.js): INT8, FP16, dims. */
+  readonly transformWorkerPath: string;
   readonly signal?: AbortSignal;
   /** The provider graph optimization runs on (its fusions depend on it). */
   readonly ep: ExecutionProvider;
@@ -84,36 +76,30 @@ export function describeReport(r: TransformReport, maxChanges = 12): string[] {
   return lines;
 }
 
-/** Runs the transformation; resolves with the new file and what changed. Failures are OptimizeError, OnnxError or OrtRunError. */
+/** Runs the transformation; resolves with the new file and what changed. Failures are TransformRunError (INT8, FP16, dims) or OrtRunError (graph). */
 export async function applyTransform(src: string, spec: TransformSpec, opts: ApplyOptions): Promise<{ outPath: string; info: TransformInfo }> {
   const out = opts.outPath ?? uniqueOutputPath(src, KIND[spec.kind], fs.existsSync);
   const title = specTitle(spec);
+  const worker = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
   if (spec.kind === 'graph') {
     opts.onProgress?.(0, `ONNX Runtime optimizes ${path.basename(src)} at level ${spec.level}…`);
-    const r = await optimizeGraphWithOrt(
-      { modelPath: src, outPath: out, level: spec.level, ep: opts.ep, allowCpuFallback: false },
-      { workerPath: opts.workerPath, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
-    );
-    const [sa, sb] = [await summarizeModel(src), await summarizeModel(r.outPath)];
+    const r = await optimizeGraphWithOrt({ modelPath: src, outPath: out, level: spec.level, ep: opts.ep, allowCpuFallback: false }, { workerPath: opts.workerPath, ...worker });
+    const d = await compareModelFiles(src, r.outPath);
     const changes = [
       `saved by ONNX Runtime ${spec.level === 'all' ? '(all levels, layout included)' : `up to level ${spec.level}`} on ${r.ep.toUpperCase()} in ${Math.round(r.ms)} ms`,
-      `size on disk ${formatBytes(modelBytes(sa))} → ${formatBytes(r.sizeBytes)}`,
-      ...describeStructure(structureDelta(sa, sb), 8),
+      `size on disk ${formatBytes(d.size.a)} → ${formatBytes(d.size.b)}`,
+      ...diffLines(d, 8),
     ];
     return { outPath: r.outPath, info: { kind: 'optimize-graph', title, changes, warnings: r.notes } };
   }
-  const run = {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    onProgress: (p: TransformProgress) => {
+  const report = await transformInWorker(src, spec, {
+    workerPath: opts.transformWorkerPath,
+    outPath: out,
+    ...worker,
+    onProgress: (p) => {
       if (p.stage === 'write' && p.totalBytes > 0) opts.onProgress?.(p.doneBytes / p.totalBytes, `writing ${p.tensor ?? 'weights'}…`);
       else if (p.stage === 'read') opts.onProgress?.(0, `reading ${path.basename(src)}…`);
     },
-  };
-  const report =
-    spec.kind === 'int8'
-      ? await quantizeInt8(src, out, spec.options, run)
-      : spec.kind === 'fp16'
-        ? await convertFp16(src, out, spec.options, run)
-        : await setDims(src, out, { changes: spec.changes }, run);
+  });
   return { outPath: report.output, info: { kind: spec.kind, title, changes: describeReport(report), warnings: report.warnings } };
 }

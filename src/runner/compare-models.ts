@@ -7,17 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareRuns } from '../core/compare/compare-runs';
-import {
-  COMPARISON_FILE_FORMAT,
-  COMPARISON_SCHEMA_VERSION,
-  comparisonFileName,
-  modelBytes,
-  modelRef,
-  structureDelta,
-  type ComparisonFile,
-  type TransformInfo,
-} from '../core/compare/comparison';
-import { summarizeModel } from '../core/onnx';
+import { COMPARISON_FILE_FORMAT, COMPARISON_SCHEMA_VERSION, comparisonFileName, modelRef, type ComparisonFile, type TransformInfo } from '../core/compare/comparison';
+import { compareModels as diffModels, readModel, summarize } from '../core/onnx';
 import type { OrtRunFile } from '../core/results/ort-run';
 import { alignDims } from '../core/verify/inputs';
 import type { VerifyRequest } from '../core/verify/types';
@@ -55,7 +46,9 @@ export interface ComparedModels {
 export async function compareModels(req: CompareModelsRequest, opts: CompareModelsOptions): Promise<ComparedModels> {
   fs.mkdirSync(opts.outDir, { recursive: true });
   const signal = opts.signal ? { signal: opts.signal } : {};
-  const [sa, sb] = [await summarizeModel(req.modelA, signal), await summarizeModel(req.modelB, signal)];
+  const [ma, mb] = [await readModel(req.modelA, signal), await readModel(req.modelB, signal)];
+  const [sa, sb] = [summarize(ma), summarize(mb)];
+  const structure = diffModels(ma, mb, { a: sa, b: sb });
   const worker = { workerPath: opts.workerPath, ...signal, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
   opts.onStep?.('verify');
   const verify = await verifyWithOrt({ ...req.verify, modelA: req.modelA, modelB: req.modelB }, worker);
@@ -83,19 +76,19 @@ export async function compareModels(req: CompareModelsRequest, opts: CompareMode
     format: COMPARISON_FILE_FORMAT,
     schemaVersion: COMPARISON_SCHEMA_VERSION,
     createdAt: now.toISOString(),
-    a: modelRef(sa),
-    b: modelRef(sb),
+    a: modelRef(structure.a),
+    b: modelRef(structure.b),
     ...(req.transform ? { transform: req.transform } : {}),
-    structure: structureDelta(sa, sb),
+    structure,
     verify,
     ...(runs
       ? {
           runs: { a: path.relative(opts.outDir, runs.aPath), b: path.relative(opts.outDir, runs.bPath) },
-          comparison: compareRuns(runs.a, runs.b, { sizes: { a: modelBytes(sa), b: modelBytes(sb) } }),
+          comparison: compareRuns(runs.a, runs.b, { sizes: { a: structure.a.totalBytes, b: structure.b.totalBytes } }),
         }
       : {}),
   };
-  const name = comparisonFileName(sa.file.name, sb.file.name, now);
+  const name = comparisonFileName(structure.a.name, structure.b.name, now);
   let filePath = path.join(opts.outDir, name);
   for (let n = 2; fs.existsSync(filePath); n++) filePath = path.join(opts.outDir, name.replace(/\.ilcmp\.json$/, `-${n}.ilcmp.json`));
   writeFileAtomic(filePath, JSON.stringify(file, null, 1));

@@ -2,9 +2,11 @@
  * Runs the ONNX Runtime worker in a child process. A crash, a hang or a cancel ends the child,
  * never the caller (the extension host or the CLI).
  */
-import { fork } from 'node:child_process';
+import * as path from 'node:path';
+import { leftovers, runForked } from './fork-worker';
 import {
   EXECUTION_PROVIDERS,
+  optimizeTempPrefix,
   providerInstallHint,
   type ExecutionProvider,
   type FromWorker,
@@ -48,12 +50,22 @@ export function profileWithOrt(request: OrtProfileRequest, opts: RunOptions): Pr
   });
 }
 
-/** Saves ORT's optimized model (see OptimizeGraphRequest) in the worker process. */
+/**
+ * Saves ORT's optimized model (see OptimizeGraphRequest) in the worker process. A killed or crashed
+ * worker leaves nothing: its hidden folder and a half-renamed output are removed.
+ */
 export function optimizeGraphWithOrt(request: OptimizeGraphRequest, opts: Omit<RunOptions, 'onProgress'>): Promise<OptimizeGraphResult> {
-  return runWorker({ type: 'optimize', request }, opts, (m) => (m.type === 'optimized' ? m.result : undefined), {
-    what: 'Graph optimization',
-    crashHint: 'ONNX Runtime crashed while optimizing this model; try a lower optimization level. The source model is unchanged.',
-  });
+  const left = leftovers(path.resolve(request.outPath), (name, pid) => name.startsWith(optimizeTempPrefix(pid)));
+  return runWorker(
+    { type: 'optimize', request },
+    opts,
+    (m) => (m.type === 'optimized' ? m.result : undefined),
+    {
+      what: 'Graph optimization',
+      crashHint: 'ONNX Runtime crashed while optimizing this model; try a lower optimization level. The source model is unchanged.',
+    },
+    (pid) => left.remove(pid),
+  );
 }
 
 /** Runs two models on the same inputs in the worker process and compares their outputs (see VerifyRequest). */
@@ -92,76 +104,30 @@ function runWorker<R>(
   opts: RunOptions,
   pick: (m: FromWorker) => R | undefined,
   text: { readonly what: string; readonly crashHint: string },
+  onFailedExit?: (pid: number | undefined) => void,
 ): Promise<R> {
-  return new Promise((resolve, reject) => {
-    const cancelled = () => new OrtRunError({ code: 'cancelled', message: `${text.what} was cancelled.`, hint: '' });
-    if (opts.signal?.aborted) {
-      reject(cancelled());
-      return;
-    }
-    const child = fork(opts.workerPath, [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      // In VS Code's extension host process.execPath is Electron; run it as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString('utf8')).slice(-4000);
-    });
-    child.stdout?.resume();
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      f();
-    };
-    const onAbort = () => finish(() => reject(cancelled()));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new OrtRunError({
-              code: 'timeout',
-              message: `ONNX Runtime did not finish within ${Math.round(timeoutMs / 1000)} s; the worker was stopped.`,
-              hint: 'Use fewer runs or smaller input dims, or raise the timeout.',
-            }),
-          ),
-        ),
-      timeoutMs,
-    );
-    child.on('message', (m: FromWorker) => {
-      if (m.type === 'progress') opts.onProgress?.(m);
-      else if (m.type === 'error') finish(() => reject(new OrtRunError(m.error)));
-      else {
-        const answer = pick(m);
-        if (answer !== undefined) finish(() => resolve(answer));
+  const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+  return runForked<ToWorker, FromWorker, R>({
+    workerPath: opts.workerPath,
+    message,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    timeoutMs,
+    onMessage: (m) => {
+      if (m.type === 'progress') {
+        opts.onProgress?.(m);
+        return undefined;
       }
-    });
-    child.on('error', (e) =>
-      finish(() => reject(new OrtRunError({ code: 'crashed', message: `Could not start the ONNX Runtime process: ${e.message}`, hint: 'Reinstall the extension.' }))),
-    );
-    child.on('exit', (code, signal) =>
-      finish(() =>
-        reject(
-          new OrtRunError({
-            code: 'crashed',
-            message: `The ONNX Runtime process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${lastLine(stderr)}.`,
-            hint: text.crashHint,
-          }),
-        ),
-      ),
-    );
-    child.send(message);
+      if (m.type === 'error') return { error: new OrtRunError(m.error) };
+      const answer = pick(m);
+      return answer === undefined ? undefined : { ok: answer };
+    },
+    errors: {
+      cancelled: () => new OrtRunError({ code: 'cancelled', message: `${text.what} was cancelled.`, hint: '' }),
+      timeout: (ms) =>
+        new OrtRunError({ code: 'timeout', message: `ONNX Runtime did not finish within ${Math.round(ms / 1000)} s; the worker was stopped.`, hint: 'Use fewer runs or smaller input dims, or raise the timeout.' }),
+      crashed: (how, stderr) => new OrtRunError({ code: 'crashed', message: `The ONNX Runtime process ended unexpectedly (${how})${stderr}.`, hint: text.crashHint }),
+      spawnFailed: (e) => new OrtRunError({ code: 'crashed', message: `Could not start the ONNX Runtime process: ${e.message}`, hint: 'Reinstall the extension.' }),
+    },
+    ...(onFailedExit ? { onFailedExit } : {}),
   });
-}
-
-function lastLine(s: string): string {
-  const l = s.trim().split('\n').filter(Boolean).pop();
-  return l ? `: ${l.slice(0, 300)}` : '';
 }

@@ -73,6 +73,11 @@ export interface OptimizeGraphResult {
   readonly notes: readonly string[];
 }
 
+/** The hidden folder the worker in process `pid` saves an optimized model in before renaming it into place. */
+export function optimizeTempPrefix(pid: number): string {
+  return `.il-optimize-${pid}-`;
+}
+
 export type { VerifyRequest, VerifyResult } from '../core/verify/types';
 
 export type ToWorker =

@@ -22,6 +22,7 @@ import { alignDims, feedsForB } from '../core/verify/inputs';
 import { encodeModel } from '../core/onnx/proto-writer';
 import { DataType } from '../core/onnx/types';
 import {
+  optimizeTempPrefix,
   providerInstallHint,
   type DecodeResult,
   type ExecutionProvider,
@@ -419,7 +420,7 @@ export async function optimizeGraph(req: OptimizeGraphRequest): Promise<Optimize
   }
   let tmp: string;
   try {
-    tmp = fs.mkdtempSync(path.join(path.dirname(out), '.il-optimize-'));
+    tmp = fs.mkdtempSync(path.join(path.dirname(out), optimizeTempPrefix(process.pid)));
   } catch (e) {
     throw new WorkerFailure({ code: 'bad-input', message: `Cannot write next to ${out}: ${firstLine(e)}`, hint: 'Choose a folder you can write to.' });
   }

@@ -68,6 +68,13 @@ const BUNDLES = [
     format: 'cjs',
   },
   {
+    // The transform worker process (INT8, FP16, dims off the extension host; forked by applyTransform).
+    entry: 'src/runner/transform-worker.ts',
+    outfile: 'dist/transform-worker.js',
+    platform: 'node',
+    format: 'cjs',
+  },
+  {
     // Builds the model editor's graph in a worker thread (cancellable, off the extension host's thread).
     entry: 'src/runner/graph-worker.ts',
     outfile: 'dist/graph-worker.js',

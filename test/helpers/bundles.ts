@@ -1,5 +1,5 @@
 /**
- * The CLI and the ORT worker bundled the way src/tools/build.mjs bundles them, for tests that run
+ * The CLI and the workers (ORT, transform, graph) bundled the way src/tools/build.mjs bundles them, for tests that run
  * them as a user does. Written under out/test-bundles/ (inside the repo, so `onnxruntime-node`
  * resolves from node_modules, as it does from dist/). Built once per test process.
  */
@@ -9,9 +9,9 @@ import { build } from 'esbuild';
 import { REPO } from './fixtures';
 
 const DIR = path.join(REPO, 'out', 'test-bundles', String(process.pid));
-let built: Promise<{ cli: string; worker: string; graphWorker: string }> | undefined;
+let built: Promise<{ cli: string; worker: string; graphWorker: string; transformWorker: string }> | undefined;
 
-export function bundles(): Promise<{ cli: string; worker: string; graphWorker: string }> {
+export function bundles(): Promise<{ cli: string; worker: string; graphWorker: string; transformWorker: string }> {
   built ??= (async () => {
     fs.mkdirSync(DIR, { recursive: true });
     const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', external: ['onnxruntime-node'], logLevel: 'silent' as const };
@@ -19,12 +19,15 @@ export function bundles(): Promise<{ cli: string; worker: string; graphWorker: s
     const worker = path.join(DIR, 'ort-worker.js');
     await build({ ...common, entryPoints: [path.join(REPO, 'src/cli/main.ts')], outfile: cli, banner: { js: '#!/usr/bin/env node' } });
     await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/ort-worker.ts')], outfile: worker });
+    // The core transformations (INT8, FP16, dims) in their own process.
+    const transformWorker = path.join(DIR, 'transform-worker.js');
+    await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/transform-worker.ts')], outfile: transformWorker });
     // The model editor's graph build, run in a worker thread.
     const graphWorker = path.join(DIR, 'graph-worker.js');
     await build({ ...common, entryPoints: [path.join(REPO, 'src/runner/graph-worker.ts')], outfile: graphWorker });
     // The PyTorch harness sits next to the CLI, as in dist/.
     fs.copyFileSync(path.join(REPO, 'src/runner/torch_harness.py'), path.join(DIR, 'torch_harness.py'));
-    return { cli, worker, graphWorker };
+    return { cli, worker, graphWorker, transformWorker };
   })();
   return built;
 }

@@ -92,7 +92,11 @@ describe('inference-lens compare (CLI)', () => {
     const structural = r.stdout.indexOf('Structurally identical');
     assert.ok(structural > 0, r.stdout);
     assert.ok(/numerical|output/i.test(r.stdout.slice(structural)), 'the numerical check follows');
-    const j = JSON.parse(run(['compare', a, b, '--out-dir', out, '--json']).stdout);
-    assert.deepEqual(j.modelDiff.opsAdded, ['Cast', 'Mul', 'Sigmoid']);
+    const full = run(['compare', a, b, '--out-dir', out, '--json']);
+    const j = JSON.parse(full.stdout);
+    assert.equal(j.schemaVersion, 2);
+    assert.deepEqual(j.structure.opsAdded, ['Cast', 'Mul', 'Sigmoid']);
+    assert.deepEqual(j.structure, JSON.parse(run(['compare', a, b, '--structure-only', '--json']).stdout).structure, 'the same ModelDiff as --structure-only');
+    assert.equal(j.modelDiff, undefined);
   });
 });

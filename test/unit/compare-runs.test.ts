@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { compareRuns, type MetricDelta } from '../../src/core/compare/compare-runs';
-import { describeStructure, structureDelta } from '../../src/core/compare/comparison';
-import { summarizeModel } from '../../src/core/onnx';
+import { compareModelFiles, summarizeModel } from '../../src/core/onnx';
+import { diffLines } from '../../src/core/onnx/diff-report';
 import type { OrtRunFile } from '../../src/core/results/ort-run';
 import { optimizeGraphWithOrt } from '../../src/runner/ort-client';
 import { profileModel } from '../../src/runner/profile-model';
@@ -113,19 +113,22 @@ describe('compareRuns', () => {
     assert.match(none.notes.join(), /No per-operator deltas/);
   });
 
-  test('structure delta of the two models: node counts and the ops that changed', async () => {
+  test('the structural diff of the two models as lines: node counts and the ops that changed', async () => {
     const [sa, sb] = [await summarizeModel(src), await summarizeModel(opt)];
-    const d = structureDelta(sa, sb);
-    assert.deepEqual(d.nodes, { a: sa.nodeCount, b: sb.nodeCount });
+    const d = await compareModelFiles(src, opt);
+    assert.deepEqual([d.nodes.a, d.nodes.b], [sa.nodeCount, sb.nodeCount]);
     const ln = d.ops.find((o) => o.op === 'LayerNormalization')!;
     assert.equal(ln.b, 0);
     assert.equal(ln.a, sa.opHistogram.find((o) => o.op === 'LayerNormalization')!.count);
     assert.ok(d.ops.some((o) => o.op === 'com.microsoft.SkipLayerNormalization' && o.a === 0 && o.b > 0));
     assert.ok(!d.ops.some((o) => o.a === o.b));
-    const lines = describeStructure(d);
+    const lines = diffLines(d);
     assert.equal(lines[0], `nodes ${sa.nodeCount} → ${sb.nodeCount}`);
-    assert.deepEqual(structureDelta(sa, sa).ops, []);
-    assert.deepEqual(describeStructure(structureDelta(sa, sa)), []);
+    assert.ok(lines.includes(`LayerNormalization ${ln.a} → 0`), lines.join('\n'));
+    assert.ok(lines.includes(`opset com.microsoft (none) → 1`), lines.join('\n'));
+    const same = await compareModelFiles(src, src);
+    assert.equal(same.structurallyIdentical, true);
+    assert.deepEqual(diffLines(same), []);
   });
 
   test('decode mode: time to first token, tokens/s and per-token p50 compared when both runs decoded', async () => {

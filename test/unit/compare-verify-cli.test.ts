@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parseComparisonFile } from '../../src/core/compare/comparison';
+import { compareModelFiles } from '../../src/core/onnx';
 import { parseRunFile } from '../../src/core/results/run-file';
 import { optimizeGraphWithOrt } from '../../src/runner/ort-client';
 import { bundles } from '../helpers/bundles';
@@ -40,7 +41,8 @@ describe('inference-lens compare: numerical agreement and --profile', () => {
     fs.writeFileSync(path.join(work, 'mlp-other.onnx'), m);
   });
 
-  test('a model and its optimized form: structure, the agreement table, PASS, the saved comparison', () => {
+  test('a model and its optimized form: structure, the agreement table, PASS, the saved comparison', async () => {
+    const structure = await compareModelFiles(path.join(work, 'encoder.onnx'), path.join(work, 'encoder.opt.onnx'));
     const r = run(['compare', 'encoder.onnx', 'encoder.opt.onnx', '--dims', 'batch=1,sequence=8', '--threads', '1']);
     assert.equal(r.code, 0, r.stderr);
     // The structural part first: node counts and the ops the fusions replaced.
@@ -55,6 +57,7 @@ describe('inference-lens compare: numerical agreement and --profile', () => {
     assert.deepEqual([f.a.name, f.b.name], ['encoder.onnx', 'encoder.opt.onnx']);
     assert.equal(f.comparison, undefined);
     assert.ok(f.structure.nodes.b < f.structure.nodes.a);
+    assert.deepEqual(f.structure, JSON.parse(JSON.stringify(structure)), 'the structure is the core diff of the two files');
   });
 
   test('--profile: before/after metrics and per-operator deltas; both run files saved', () => {
@@ -87,9 +90,12 @@ describe('inference-lens compare: numerical agreement and --profile', () => {
   test('--json: the comparison file with the structural diff and where it was saved', () => {
     const r = run(['compare', 'encoder.onnx', 'encoder.opt.onnx', '--json', '--dims', 'batch=1,sequence=4', '--seed', '3']);
     assert.equal(r.code, 0, r.stderr);
-    const j = parseComparisonFile(r.stdout) as ReturnType<typeof parseComparisonFile> & { modelDiff: { nodes: { a: number; b: number } }; comparisonFile: string };
-    assert.equal(j.schemaVersion, 1);
-    assert.ok(j.modelDiff.nodes.b < j.modelDiff.nodes.a);
+    const j = parseComparisonFile(r.stdout) as ReturnType<typeof parseComparisonFile> & { comparisonFile: string };
+    assert.equal(j.schemaVersion, 2);
+    assert.equal(j.structure.schemaVersion, 1);
+    assert.ok(j.structure.nodes.b < j.structure.nodes.a);
+    assert.ok(j.structure.opsRemoved.includes('LayerNormalization'), j.structure.opsRemoved.join());
+    assert.equal('modelDiff' in j, false, 'one structural diff: structure');
     assert.equal(j.verify.outputs[0]!.name, 'last_hidden_state');
     assert.deepEqual(j.verify.inputs[0]!.dims, [1, 4, 64]);
     assert.equal(j.comparison, undefined);

@@ -332,6 +332,10 @@ test('reveal: a reveal message opens the Graph tab at the node with its groups e
     await w.page.locator('[data-testid="properties"][data-name="/encoder/layer.300/output/dense/MatMul"]').waitFor();
     assertLayout(big.graph, await snapshot(w));
     assert.deepEqual(await w.state(), { view: 'graph', node: '/encoder/layer.300/output/dense/MatMul' });
+    // A node ONNX Runtime fused (its name records the origin) reveals the origin.
+    await w.send({ type: 'reveal', node: '/encoder/layer.12/attention/self/scores/MatMul/MatMulScaleFusion/' } satisfies ExtensionToWebview);
+    await w.page.locator('[data-testid="properties"][data-name="/encoder/layer.12/attention/self/scores/MatMul"]').waitFor();
+    await w.page.locator('[data-testid="graph-status"]', { hasText: 'was fused by ONNX Runtime from this node' }).waitFor();
     // A node that does not exist says so and changes nothing.
     await w.send({ type: 'reveal', node: 'no/such/node' } satisfies ExtensionToWebview);
     await w.page.locator('[data-testid="graph-status"]', { hasText: 'No node named “no/such/node”' }).waitFor();

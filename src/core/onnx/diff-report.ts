@@ -1,6 +1,6 @@
 /** Words for a ModelDiff: the one-line headline and the Markdown summary the editor shows beside the text diff. */
 import { formatBytes, formatCount } from '../format';
-import type { DtypeChange, ModelDiff } from './diff';
+import type { DtypeChange, ModelDiff, ValueKind } from './diff';
 
 /** "+12.3%", "-48.0%", "±0%"; "new" when a is 0. */
 export function formatChange(a: number, b: number): string {
@@ -40,6 +40,35 @@ export function groupDtypeChanges(changes: readonly DtypeChange[]): { readonly w
     if (g.names.length < 5) g.names.push(c.name);
   }
   return [...groups.values()].sort((x, y) => y.count - x.count || x.what.localeCompare(y.what));
+}
+
+/**
+ * What changed, a line each, for the CLI and the transform's summary in the comparison view:
+ * `nodes 310 → 188`, `MatMul 96 → 0`, `float weights 4.0 MiB → 0 B`, `input x: float[1,4] →
+ * float[batch,4]`, `initializer float → float16: 12 (W, …)`. Empty when structurally identical.
+ */
+export function diffLines(d: ModelDiff, maxRows = 8): string[] {
+  const lines: string[] = [];
+  if (d.nodes.delta) lines.push(`nodes ${d.nodes.a} → ${d.nodes.b}`);
+  if (d.nodesTotal.delta !== d.nodes.delta) lines.push(`nodes in all graphs ${d.nodesTotal.a} → ${d.nodesTotal.b}`);
+  if (d.irVersion.a !== d.irVersion.b) lines.push(`IR version ${d.irVersion.a} → ${d.irVersion.b}`);
+  for (const o of d.opsets) lines.push(`opset ${o.domain} ${o.a ?? '(none)'} → ${o.b ?? '(none)'}`);
+  const capped = <T>(xs: readonly T[], line: (x: T) => string, what: string) => {
+    for (const x of xs.slice(0, maxRows)) lines.push(line(x));
+    if (xs.length > maxRows) lines.push(`… and ${xs.length - maxRows} more ${what}`);
+  };
+  capped(d.ops, (o) => `${o.op} ${o.a} → ${o.b}`, 'op types');
+  if (d.weights.delta) lines.push(`weights ${formatBytes(d.weights.a)} → ${formatBytes(d.weights.b)}`);
+  for (const t of d.initializers.byDtype) lines.push(`${t.dtype} weights ${formatBytes(t.a)} → ${formatBytes(t.b)}`);
+  const i = d.initializers;
+  if (i.count.delta || i.added || i.removed) lines.push(`initializers ${i.count.a} → ${i.count.b} (${i.added} added, ${i.removed} removed by name)`);
+  const io = (kind: ValueKind) => kind === 'input' || kind === 'output';
+  for (const c of [...d.dtypeChanges, ...d.shapeChanges].filter((c) => io(c.kind))) lines.push(`${c.kind} ${c.name}: ${c.a} → ${c.b}`);
+  for (const [kind, names] of [['input', d.inputs.added], ['output', d.outputs.added]] as const) for (const n of names) lines.push(`${kind} ${n} added`);
+  for (const [kind, names] of [['input', d.inputs.removed], ['output', d.outputs.removed]] as const) for (const n of names) lines.push(`${kind} ${n} removed`);
+  capped(groupDtypeChanges(d.dtypeChanges.filter((c) => !io(c.kind))), (g) => `${g.what}: ${g.count} (${g.names.join(', ')}${g.count > g.names.length ? ', …' : ''})`, 'dtype changes');
+  capped(d.shapeChanges.filter((c) => !io(c.kind)), (c) => `${c.kind} ${c.name}: ${c.a} → ${c.b}`, 'shape changes');
+  return lines;
 }
 
 /** Markdown cell text: pipes and backticks escaped, no line breaks. */

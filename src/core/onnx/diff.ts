@@ -114,9 +114,10 @@ export async function compareModelFiles(fileA: string, fileB: string, opts: Read
 
 const change = (a: number, b: number): CountChange => ({ a, b, delta: b - a });
 
-export function compareModels(ma: OnnxModel, mb: OnnxModel): ModelDiff {
-  const sa = summarize(ma);
-  const sb = summarize(mb);
+/** `summaries`: the models' summaries when the caller has them already (they are computed otherwise). */
+export function compareModels(ma: OnnxModel, mb: OnnxModel, summaries?: { readonly a: ModelSummary; readonly b: ModelSummary }): ModelDiff {
+  const sa = summaries?.a ?? summarize(ma);
+  const sb = summaries?.b ?? summarize(mb);
 
   const ops = opChanges(sa, sb);
   const opsA = new Set(sa.opHistogram.map((o) => o.op));

@@ -566,6 +566,20 @@ function tmpName(file: string): string {
 }
 
 /**
+ * Whether `name` (a file name in the output's folder) is a temporary file writeModel in process
+ * `pid` made for the output `out` (the model or its `.data`): what a process that killed the
+ * writer's process removes, since the writer itself never got to.
+ */
+export function isWriterTempFile(name: string, out: string, pid: number): boolean {
+  const base = path.basename(out);
+  for (const f of [base, `${base}.data`]) {
+    const prefix = `.${f}.${pid}.`;
+    if (name.startsWith(prefix) && /^[a-z0-9]{0,8}\.tmp$/.test(name.slice(prefix.length))) return true;
+  }
+  return false;
+}
+
+/**
  * Writes `model` to `dst` (a new file; see the module comment). The source files must not change
  * while it runs.
  */

@@ -84,7 +84,7 @@ function shapeText(x: Record<string, readonly number[]>): string {
 }
 
 /** Node names ORT gives fused nodes: `<orig>/MatMulAddFusion`, `MatMulScaleFusion/<orig>`, `fused <a> <b>`... */
-function fusedOrigins(node: string): string[] | undefined {
+export function fusedOrigins(node: string): string[] | undefined {
   const m = /^(.*?)[/_]?([A-Za-z]+Fusion)(?:[/_](.*))?$/.exec(node);
   if (!m) return undefined;
   const parts = [m[1], m[3]].filter((s): s is string => !!s && s.length > 0);

@@ -6,7 +6,8 @@
  */
 import type { MetricDelta, OpDelta } from '../../../src/core/compare/compare-runs';
 import type { ComparisonFile } from '../../../src/core/compare/comparison';
-import { formatBytes, formatDuration, formatMs, formatRate } from '../../../src/core/format';
+import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../../../src/core/format';
+import { diffHeadline, groupDtypeChanges, signed } from '../../../src/core/onnx/diff-report';
 import type { OutputAgreement } from '../../../src/core/verify/agreement';
 import type { ComparisonToExtension } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
@@ -246,26 +247,68 @@ function operatorSection(c: ComparisonFile): HTMLElement | null {
   return section('Per-operator deltas', 'symbol-operator', 'operators', t.element);
 }
 
+/** Rows of one kind of structural change before "… and N more". */
+const MAX_STRUCTURE_ROWS = 50;
+
+/**
+ * The structural diff (the ModelDiff Compare Models and `inference-lens compare` show): the totals,
+ * opsets, op counts, weights by dtype, dtype and shape changes by name, inputs and outputs only in
+ * one model. Each row carries its kind and both raw values (`data-a`, `data-b`).
+ */
 function structureSection(c: ComparisonFile): HTMLElement {
-  const s = c.structure;
+  const d = c.structure;
+  const code = (s: string | number) => h('code', null, String(s));
+  const named = (kind: string, name: string) => h('span', null, `${kind} `, code(name));
+  const row = (key: string, kind: string, label: Node | string, a: string | number, b: string | number, change: string, show: (v: string | number) => Node | string = String) =>
+    h(
+      'tr',
+      { data: { testid: 'structure-row', key, kind, a: String(a), b: String(b) } },
+      h('td', { class: 'name' }, label),
+      h('td', { class: 'right num' }, show(a)),
+      h('td', { class: 'right num' }, show(b)),
+      h('td', { class: 'right change' }, change),
+    );
+  const bytes = (v: string | number) => (typeof v === 'number' ? formatBytes(v) : v);
+  const capped = <T>(xs: readonly T[], f: (x: T) => HTMLTableRowElement, what: string) => [
+    ...xs.slice(0, MAX_STRUCTURE_ROWS).map(f),
+    ...(xs.length > MAX_STRUCTURE_ROWS ? [h('tr', { class: 'muted' }, h('td', { colspan: 4 }, `… and ${xs.length - MAX_STRUCTURE_ROWS} more ${what}`))] : []),
+  ];
+  const i = d.initializers;
+  const grouped = d.dtypeChanges.length > MAX_STRUCTURE_ROWS;
   const rows: HTMLTableRowElement[] = [
-    h('tr', { data: { testid: 'structure-row', key: 'nodes' } }, h('td', { class: 'name' }, 'Nodes'), h('td', { class: 'right num' }, s.nodes.a), h('td', { class: 'right num' }, s.nodes.b)),
-    h('tr', null, h('td', { class: 'name' }, 'Weights'), h('td', { class: 'right num' }, formatBytes(s.weightBytes.a)), h('td', { class: 'right num' }, formatBytes(s.weightBytes.b))),
-    ...s.ops.map((o) => h('tr', { data: { testid: 'structure-row', key: `op:${o.op}` } }, h('td', { class: 'name' }, h('code', null, o.op)), h('td', { class: 'right num' }, o.a), h('td', { class: 'right num' }, o.b))),
-    ...s.dtypes.map((d) => h('tr', null, h('td', { class: 'name' }, `${d.dtype} weights`), h('td', { class: 'right num' }, formatBytes(d.a)), h('td', { class: 'right num' }, formatBytes(d.b)))),
-    ...[...s.inputs.map((i) => ['input', i] as const), ...s.outputs.map((o) => ['output', o] as const)].map(([kind, x]) =>
-      h('tr', null, h('td', { class: 'name' }, `${kind} `, h('code', null, x.name)), h('td', { class: 'right' }, h('code', null, x.a ?? '–')), h('td', { class: 'right' }, h('code', null, x.b ?? '–'))),
-    ),
+    row('nodes', 'total', 'Nodes', d.nodes.a, d.nodes.b, signed(d.nodes.delta)),
+    ...(d.nodesTotal.a !== d.nodes.a || d.nodesTotal.b !== d.nodes.b ? [row('nodes-total', 'total', 'Nodes with subgraphs and functions', d.nodesTotal.a, d.nodesTotal.b, signed(d.nodesTotal.delta))] : []),
+    row('weights', 'total', 'Weights (initializers and Constant tensors)', d.weights.a, d.weights.b, signed(d.weights.delta, formatBytes), bytes),
+    row('parameters', 'total', 'Parameters', d.parameters.a, d.parameters.b, signed(d.parameters.delta, formatCount), (v) => formatCount(Number(v))),
+    row('initializers', 'total', 'Initializers', i.count.a, i.count.b, `${signed(i.count.delta)} (${i.added} added, ${i.removed} removed by name)`),
+    ...(d.irVersion.a !== d.irVersion.b ? [row('ir-version', 'total', 'IR version', d.irVersion.a, d.irVersion.b, 'changed')] : []),
+    ...d.opsets.map((o) => row(`opset:${o.domain}`, 'opset', `opset ${o.domain}`, o.a ?? '–', o.b ?? '–', o.a === null ? 'added' : o.b === null ? 'removed' : 'changed')),
+    ...capped(d.ops, (o) => row(`op:${o.op}`, 'op', code(o.op), o.a, o.b, o.a === 0 ? 'added' : o.b === 0 ? 'removed' : signed(o.delta)), 'op types'),
+    ...i.byDtype.map((t) => row(`weights:${t.dtype}`, 'weights-by-dtype', `${t.dtype} weights`, t.a, t.b, signed(t.b - t.a, formatBytes), bytes)),
+    ...(grouped
+      ? groupDtypeChanges(d.dtypeChanges).map((g) => row(`dtype:${g.what}`, 'dtype-group', g.what, '', '', `${g.count}× (${g.names.join(', ')}${g.count > g.names.length ? ', …' : ''})`))
+      : d.dtypeChanges.map((x) => row(`dtype:${x.kind}:${x.name}`, 'dtype', named(x.kind, x.name), x.a, x.b, 'dtype', code))),
+    ...capped(d.shapeChanges, (x) => row(`shape:${x.kind}:${x.name}`, 'shape', named(x.kind, x.name), x.a, x.b, 'shape', code), 'shape changes'),
+    ...(['inputs', 'outputs'] as const).flatMap((k) => [
+      ...d[k].added.map((n) => row(`${k}:${n}`, 'io', named(k.slice(0, -1), n), '–', 'present', 'added')),
+      ...d[k].removed.map((n) => row(`${k}:${n}`, 'io', named(k.slice(0, -1), n), 'present', '–', 'removed')),
+    ]),
   ];
   return section(
     'Graph changes',
     'type-hierarchy',
     'structure',
+    h(
+      'p',
+      { class: 'muted', data: { testid: 'structure-headline', identical: String(d.structurallyIdentical) } },
+      d.structurallyIdentical ? 'Structurally identical: the same ops, dtypes, shapes and weight sizes (the weights themselves are not compared).' : diffHeadline(d),
+    ),
     table(
       [
         ['', 'left'],
         ['A', 'right'],
         ['B', 'right'],
+        ['Change', 'right'],
       ],
       rows,
     ),

@@ -10,6 +10,7 @@
  */
 import { formatBytes, formatCount, formatDuration } from '../../../src/core/format';
 import type { GraphCost, GraphTiming, ModelGraph, WeightStats } from '../../../src/core/graph/types';
+import { fusedOrigins } from '../../../src/core/results/ort-ops';
 import type { WebviewToExtension } from '../../../src/protocol/messages';
 import { h, icon } from '../shared/dom';
 import type { LayoutGraph, LayoutResult } from './layout';
@@ -221,10 +222,17 @@ export class GraphView {
       this.pendingReveal = name;
       return false;
     }
-    const node = model.findNode(name);
+    let node = model.findNode(name);
     if (node < 0) {
-      this.setStatus(`No node named “${name}” in this model.`);
-      return false;
+      // A node ONNX Runtime fused from others: its name records the origins (`X/MatMulScaleFusion/`).
+      node = (fusedOrigins(name) ?? []).map((n) => model.findNode(n)).find((i) => i >= 0) ?? -1;
+      if (node < 0) {
+        this.setStatus(`No node named “${name}” in this model.`);
+        return false;
+      }
+      await this.showItem(node);
+      this.setStatus(`“${name}” was fused by ONNX Runtime from this node.`);
+      return true;
     }
     await this.showItem(node);
     return true;

@@ -3,7 +3,8 @@
  * `profile` does and exit 1 when a budget is missed, printing which and by how much.
  */
 import * as fs from 'node:fs';
-import { BUDGET_METRICS, BUDGET_SCHEMA_VERSION, BudgetError, budgetNeeds, checkBudget, formatBudgetValue, parseBudget, type BudgetCheck } from '../core/budget';
+import { BUDGET_METRICS, BUDGET_SCHEMA_VERSION, BudgetError, budgetNeeds, checkBudget, formatBudgetValue, parseBudget, type BudgetCheck, type BudgetOp } from '../core/budget';
+import type { OrtProfileResult } from '../core/results/ort-run';
 import { profileModel } from '../runner/profile-model';
 import { CliUsageError, parseProfileArgs, PROFILE_USAGE, reportOrtError } from './profile-command';
 
@@ -23,6 +24,31 @@ ${PROFILE_USAGE.replace(/^Usage:.*\n/, '')}`;
 interface Io {
   out(s: string): void;
   err(s: string): void;
+}
+
+/** What `check --json` prints (src/cli/schemas/check.schema.json). Values in the metric's base unit. */
+export interface CheckJson {
+  readonly schemaVersion: typeof BUDGET_SCHEMA_VERSION;
+  /** The model, absolute. */
+  readonly model: string;
+  readonly pass: boolean;
+  readonly checks: readonly {
+    readonly metric: string;
+    /** The clause as written. */
+    readonly clause: string;
+    readonly op: BudgetOp;
+    readonly limit: number;
+    /** null when the run did not measure it (the check fails). */
+    readonly actual: number | null;
+    readonly pass: boolean;
+    /** > 0: over budget by that much. */
+    readonly over: number | null;
+    readonly overRatio: number | null;
+    readonly unit: 'ms' | 'bytes' | 'per_s';
+  }[];
+  /** The .ilprof.json run file. */
+  readonly runFile: string;
+  readonly run: OrtProfileResult;
 }
 
 function describeCheck(c: BudgetCheck): string[] {
@@ -61,7 +87,7 @@ export async function checkCommand(args: readonly string[], io: Io, workerPath: 
     if (e instanceof BudgetError) throw new CliUsageError(`--budget: ${e.message}`);
     throw e;
   }
-  const p = parseProfileArgs(rest, process.cwd());
+  const p = parseProfileArgs(rest, process.cwd(), 'check');
   if (p.json !== undefined || p.trace !== undefined) throw new CliUsageError('check prints its own result (--json takes no file); run profile for --trace');
   const needs = budgetNeeds(clauses);
   if (needs.decode && p.request.decode === 'off') {
@@ -75,20 +101,15 @@ export async function checkCommand(args: readonly string[], io: Io, workerPath: 
     const { run, runFilePath } = await profileModel(p.request, { workerPath, outDir: p.outDir, signal: ac.signal, timeoutMs: p.timeoutMs });
     const result = checkBudget(clauses, run.result);
     if (json) {
-      io.out(
-        `${JSON.stringify(
-          {
-            schemaVersion: BUDGET_SCHEMA_VERSION,
-            model: p.model,
-            pass: result.pass,
-            checks: result.checks.map((c) => ({ metric: c.clause.metric, clause: c.clause.text, op: c.clause.op, limit: c.clause.limit, actual: c.actual, pass: c.pass, over: c.over, overRatio: c.overRatio, unit: c.kind === 'time' ? 'ms' : c.kind === 'bytes' ? 'bytes' : 'per_s' })),
-            runFile: runFilePath,
-            run: run.result,
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      const out: CheckJson = {
+        schemaVersion: BUDGET_SCHEMA_VERSION,
+        model: p.model,
+        pass: result.pass,
+        checks: result.checks.map((c) => ({ metric: c.clause.metric, clause: c.clause.text, op: c.clause.op, limit: c.clause.limit, actual: c.actual, pass: c.pass, over: c.over, overRatio: c.overRatio, unit: c.kind === 'time' ? 'ms' : c.kind === 'bytes' ? 'bytes' : 'per_s' })),
+        runFile: runFilePath,
+        run: run.result,
+      };
+      io.out(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       const rows = [['metric', 'budget', 'measured', 'result'], ...result.checks.map(describeCheck)];
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -15,6 +15,15 @@ import { importTracePath, isTraceError } from '../core/trace';
 import { torchCommand } from './torch-command';
 import { checkCommand } from './check-command';
 import { lintCommand } from './lint-command';
+import { errorLine, internalErrorMessage, systemErrorMessage } from './errors';
+
+/** `trace --json` on a log folder (a single file prints its TraceSummary). */
+export const TRACE_FOLDER_SCHEMA_VERSION = 1;
+export interface TraceFolderJson {
+  readonly schemaVersion: typeof TRACE_FOLDER_SCHEMA_VERSION;
+  readonly folder: string;
+  readonly traces: readonly TraceSummary[];
+}
 
 const VERSION = '0.1.0';
 
@@ -51,7 +60,8 @@ Commands:
                                   the run (device, step times, CUDA memory peaks) and its trace.
 
 Options:
-  --json        Print machine-readable JSON (schema: README, "CLI JSON output").
+  --json        Print machine-readable JSON with a top-level schemaVersion (JSON Schemas:
+                src/cli/schemas/<command>.schema.json; README, "CLI").
   -h, --help    Show this help.
   --version     Print the version.
 `;
@@ -101,17 +111,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command '${cmd}'. Run 'inference-lens --help' for the list.`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof CliUsageError) {
-      io.err(`inference-lens: ${e.message}\n`);
-      return 2;
-    }
-    if (isOnnxError(e) || isTraceError(e)) {
-      io.err(`inference-lens: ${withHint(e.message, e.hint)}\n`);
-      return 2;
-    }
-    io.err(`inference-lens: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    io.err(errorLine(failureMessage(e)));
     return 2;
   }
+}
+
+/** What a failure says on its one stderr line (src/cli/errors.ts): usage, input, file system, or a bug. */
+export function failureMessage(e: unknown): string {
+  if (e instanceof UsageError || e instanceof CliUsageError) return e.message;
+  if (isOnnxError(e) || isTraceError(e)) return withHint(e.message, e.hint);
+  return systemErrorMessage(e) ?? internalErrorMessage(e);
 }
 
 interface Parsed {
@@ -119,7 +128,7 @@ interface Parsed {
   flags: Set<string>;
 }
 
-function parse(args: readonly string[], known: readonly string[]): Parsed {
+function parse(args: readonly string[], known: readonly string[], cmd: string): Parsed {
   const positional: string[] = [];
   const flags = new Set<string>();
   for (const a of args) {
@@ -128,7 +137,7 @@ function parse(args: readonly string[], known: readonly string[]): Parsed {
         flags.add('--help');
         continue;
       }
-      if (!known.includes(a)) throw new UsageError(`unknown option '${a}'`);
+      if (!known.includes(a)) throw new UsageError(`unknown option '${a}' for ${cmd}; it takes ${known.join(', ')} (see inference-lens ${cmd} --help)`);
       flags.add(a);
     } else positional.push(a);
   }
@@ -136,7 +145,7 @@ function parse(args: readonly string[], known: readonly string[]): Parsed {
 }
 
 async function summaryCommand(args: readonly string[], io: Io): Promise<number> {
-  const p = parse(args, ['--json']);
+  const p = parse(args, ['--json'], 'summary');
   if (p.flags.has('--help')) {
     io.out('Usage: inference-lens summary <model.onnx> [--json]\n');
     return 0;
@@ -148,7 +157,7 @@ async function summaryCommand(args: readonly string[], io: Io): Promise<number> 
 }
 
 async function traceCommand(args: readonly string[], io: Io): Promise<number> {
-  const p = parse(args, ['--json']);
+  const p = parse(args, ['--json'], 'trace');
   if (p.flags.has('--help')) {
     io.out('Usage: inference-lens trace <file|logdir> [--json]\n');
     return 0;
@@ -158,8 +167,8 @@ async function traceCommand(args: readonly string[], io: Io): Promise<number> {
   const imported = await importTracePath(target);
   const summaries = imported.map((t) => summarizeProfile(t.profile));
   if (p.flags.has('--json')) {
-    // A file gives one TraceSummary; a log folder gives { folder, traces: TraceSummary[] }.
-    const json = summaries.length === 1 && imported[0]!.file === target ? summaries[0] : { folder: target, traces: summaries };
+    // A file gives one TraceSummary; a log folder gives { schemaVersion, folder, traces: TraceSummary[] }.
+    const json: TraceSummary | TraceFolderJson = summaries.length === 1 && imported[0]!.file === target ? summaries[0]! : { schemaVersion: TRACE_FOLDER_SCHEMA_VERSION, folder: target, traces: summaries };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
   } else io.out(summaries.map(renderTraceSummary).join('\n'));
   return 0;
@@ -305,8 +314,16 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`inference-lens: internal error: ${String(e)}\n`);
+      process.stderr.write(errorLine(failureMessage(e)));
       process.exitCode = 2;
     },
   );
+  // A failure outside the command's promise chain (a stream or child-process callback) still ends
+  // with one line and exit 2, not Node's stack trace.
+  const crash = (e: unknown) => {
+    process.stderr.write(errorLine(failureMessage(e)));
+    process.exit(2);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 }

@@ -220,7 +220,7 @@ async function keepFp32Split(model: string, entries: readonly string[]): Promise
 export async function runOptimize(o: OptimizeArgs, run: TransformRunOptions): Promise<TransformReport> {
   const t = o.transform;
   const out = o.out ?? defaultOutputPath(o.model, t.kind);
-  if (!fs.existsSync(o.model)) throw new CliUsageError(`${o.model} does not exist`);
+  if (!fs.existsSync(o.model)) throw new CliUsageError(`${o.model} does not exist; check the model path`);
   const common: TransformRunOptions = { ...run, overwrite: o.force, externalData: o.externalData };
   switch (t.kind) {
     case 'int8':

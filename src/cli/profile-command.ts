@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes, formatMs, withHint } from '../core/format';
 import { OrtRunError, probeProviders } from '../runner/ort-client';
-import type { ExecutionProvider, OrtProfileRequest } from '../runner/ort-protocol';
+import { errorLine } from './errors';
+import type { ExecutionProvider, OrtProfileRequest, ProviderProbe } from '../runner/ort-protocol';
 import { exportChromeTrace, profileModel, writeFileAtomic, type OrtRunFile } from '../runner/profile-model';
 
 export const PROFILE_USAGE = `Usage: inference-lens profile <model.onnx> [options]
@@ -27,7 +28,8 @@ export const PROFILE_USAGE = `Usage: inference-lens profile <model.onnx> [option
   --no-arena                      disable the CPU memory arena
   --timeout S                     stop after S seconds (default 600)
   --out-dir DIR                   where the run file and ORT's profile go (default .inference-lens/runs)
-  --json FILE                     also write the run (.ilprof.json schema) to FILE ('-' = stdout)
+  --json [FILE]                   print the run as JSON (.ilprof.json schema) instead of the table;
+                                  with FILE ('-' = stdout) the table is printed and the JSON saved
   --trace FILE                    also export a Chrome trace JSON (opens in Perfetto)
 `;
 
@@ -48,7 +50,8 @@ function int(flag: string, v: string | undefined, min: number): number {
   return n;
 }
 
-export function parseProfileArgs(args: readonly string[], cwd: string): ProfileArgs {
+/** `command` names the command in messages (check and compare take the profile options too). */
+export function parseProfileArgs(args: readonly string[], cwd: string, command = 'profile'): ProfileArgs {
   let model: string | undefined;
   let ep: ExecutionProvider = 'cpu';
   let allowCpuFallback = false;
@@ -142,18 +145,19 @@ export function parseProfileArgs(args: readonly string[], cwd: string): ProfileA
         outDir = path.resolve(cwd, next());
         break;
       case '--json':
-        json = next();
+        // A bare --json (last, or before another option) prints the run on stdout, as '--json -'.
+        json = args[i + 1] === undefined || (args[i + 1]!.startsWith('-') && args[i + 1] !== '-') ? '-' : next();
         break;
       case '--trace':
         trace = path.resolve(cwd, next());
         break;
       default:
-        if (a.startsWith('-')) throw new CliUsageError(`unknown option '${a}' for profile`);
-        if (model !== undefined) throw new CliUsageError('profile takes one model path');
+        if (a.startsWith('-')) throw new CliUsageError(`unknown option '${a}' for ${command} (see inference-lens ${command} --help)`);
+        if (model !== undefined) throw new CliUsageError(`${command} takes one model path (got '${a}' too)`);
         model = path.resolve(cwd, a);
     }
   }
-  if (!model) throw new CliUsageError('profile needs a model path: inference-lens profile <model.onnx>');
+  if (!model) throw new CliUsageError(`${command} needs a model path: inference-lens ${command} <model.onnx> [options]`);
   return {
     model,
     outDir,
@@ -231,6 +235,8 @@ export async function profileCommand(args: readonly string[], io: { out(s: strin
     return 0;
   }
   const p = parseProfileArgs(args, process.cwd());
+  if (p.json && p.json !== '-') checkOutputFile('--json', p.json);
+  if (p.trace) checkOutputFile('--trace', p.trace);
   if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
   const ac = new AbortController();
   const onSig = () => ac.abort();
@@ -265,23 +271,43 @@ export async function profileCommand(args: readonly string[], io: { out(s: strin
   }
 }
 
+/** A file the command will write after the run: refused before any work when it cannot be a file there. */
+export function checkOutputFile(flag: string, file: string): void {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw new CliUsageError(`${flag} ${file} is a folder; give a file path`);
+  const dir = path.dirname(file);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliUsageError(`${flag}: the folder ${dir} does not exist; create it or choose another path`);
+}
+
 /** An ONNX Runtime run failing: one line with the hint, exit 2; anything else is rethrown. */
 export function reportOrtError(e: unknown, io: { err(s: string): void }): number {
   if (!(e instanceof OrtRunError)) throw e;
   // The CLI's way out of a missing provider is a flag (the editor offers a button instead).
   const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
-  io.err(`inference-lens: ${withHint(e.message, hint)}\n`);
+  io.err(errorLine(withHint(e.message, hint)));
   return 2;
+}
+
+/** `providers --json`: the probes under a versioned envelope. */
+export const PROVIDERS_SCHEMA_VERSION = 1;
+export interface ProvidersJson {
+  readonly schemaVersion: typeof PROVIDERS_SCHEMA_VERSION;
+  readonly providers: readonly ProviderProbe[];
 }
 
 /** `inference-lens providers [--json]`: each execution provider checked with a trial session. */
 export async function providersCommand(args: readonly string[], io: { out(s: string): void }, workerPath: string): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out('Usage: inference-lens providers [--json]\n\nChecks each ONNX Runtime execution provider (cpu, cuda, tensorrt, webgpu) with a trial session\nand says what to install for those that do not work. --json prints { schemaVersion, providers }.\n');
+    return 0;
+  }
   const unknown = args.filter((a) => a !== '--json');
-  if (unknown.length) throw new CliUsageError(`providers takes only --json (got ${unknown.join(' ')})`);
+  if (unknown.length) throw new CliUsageError(`providers takes only --json (got ${unknown.join(' ')}); see inference-lens providers --help`);
   if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
   const probes = await probeProviders({ workerPath });
   if (args.includes('--json')) {
-    io.out(`${JSON.stringify(probes, null, 2)}\n`);
+    const out: ProvidersJson = { schemaVersion: PROVIDERS_SCHEMA_VERSION, providers: probes };
+    io.out(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
   const width = Math.max(...probes.map((p) => p.ep.length));

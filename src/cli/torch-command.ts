@@ -8,6 +8,7 @@ import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { activeStepStats, type TorchRunResult } from '../core/results/torch-run';
 import { importTraceFile } from '../core/trace';
 import { chooseInterpreter, isTorchRunError, runTorchHarness, type TorchStepMode } from '../runner/torch-runner';
+import { errorLine } from './errors';
 import { CliUsageError } from './profile-command';
 
 export const TORCH_USAGE = `Usage: inference-lens torch <script.py> [options] [-- script arguments]
@@ -25,11 +26,22 @@ stacks) and prints the run and its trace summary. Open the trace in VS Code with
   --out DIR              where the trace and result.json go (default: ./inference-lens-torch/<script>-<time>)
   --run-to-end           let the script finish after the schedule
   --timeout SECONDS      stop the script and its children after this long (default 1800)
-  --json                 print result.json with the trace summary
+  --json                 print { schemaVersion, result (result.json), resultPath, traces (summaries) }
 
 Exit codes: 0 profiled; 2 bad usage, Python/torch/CUDA missing, or the script failed.`;
 
 const INT_OPTS = ['--wait', '--warmup', '--active', '--repeat', '--timeout'] as const;
+
+/** What `torch --json` prints (src/cli/schemas/torch.schema.json). */
+export const TORCH_JSON_SCHEMA_VERSION = 1;
+export interface TorchJson {
+  readonly schemaVersion: typeof TORCH_JSON_SCHEMA_VERSION;
+  /** The harness's result.json. */
+  readonly result: TorchRunResult;
+  readonly resultPath: string;
+  /** A summary of each trace written (one per schedule cycle). */
+  readonly traces: readonly TraceSummary[];
+}
 
 interface Io {
   out(s: string): void;
@@ -107,7 +119,7 @@ export async function torchCommand(args: readonly string[], io: Io, harness: str
     });
   } catch (e) {
     if (isTorchRunError(e)) {
-      io.err(`inference-lens: ${withHint(e.message, e.hint)}\n`);
+      io.err(errorLine(withHint(e.message, e.hint)));
       return 2;
     }
     throw e;
@@ -116,7 +128,8 @@ export async function torchCommand(args: readonly string[], io: Io, harness: str
   }
   const traces = await Promise.all(result.traces.map(async (t) => summarizeProfile(await importTraceFile(t))));
   if (flags.has('--json')) {
-    io.out(`${JSON.stringify({ result, resultPath: path.join(outDir, 'result.json'), traces }, null, 2)}\n`);
+    const out: TorchJson = { schemaVersion: TORCH_JSON_SCHEMA_VERSION, result, resultPath: path.join(outDir, 'result.json'), traces };
+    io.out(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
   io.out(renderTorchRun(result, path.join(outDir, 'result.json')));

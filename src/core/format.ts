@@ -89,6 +89,7 @@ export function formatDuration(us: number): string {
 
 /** "What went wrong. What to do.": the message closed with a period, then the hint when there is one. */
 export function withHint(message: string, hint: string | undefined): string {
-  const m = /[.!?)]$/.test(message) ? message : `${message}.`;
+  // "(100 bytes)" still needs its period; "(see the log.)" does not.
+  const m = /[.!?]\)?$/.test(message) ? message : `${message}.`;
   return hint ? `${m} ${hint}` : m;
 }

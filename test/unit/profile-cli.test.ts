@@ -84,7 +84,9 @@ describe('inference-lens profile', () => {
   test('providers: each execution provider checked with a trial session, with what to install', () => {
     const j = run(['providers', '--json']);
     assert.equal(j.code, 0, j.stderr);
-    const probes = JSON.parse(j.stdout) as { ep: string; available: boolean; hint?: string }[];
+    const out = JSON.parse(j.stdout) as { schemaVersion: number; providers: { ep: string; available: boolean; hint?: string }[] };
+    assert.equal(out.schemaVersion, 1);
+    const probes = out.providers;
     assert.deepEqual(
       probes.map((p) => [p.ep, p.ep === 'cpu' ? p.available : typeof p.available]),
       [

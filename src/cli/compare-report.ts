@@ -11,11 +11,13 @@ import { formatBytes, formatMs, formatRate, withHint } from '../core/format';
 import { compareModelFiles } from '../core/onnx';
 import { diffLines } from '../core/onnx/diff-report';
 import { uniqueOutputPath } from '../core/optimize/paths';
+import type { TransformReport } from '../core/optimize/types';
 import type { OutputAgreement } from '../core/verify/agreement';
 import type { VerifyResult } from '../core/verify/types';
 import { compareModels, type ComparedModels, type CompareModelsRequest } from '../runner/compare-models';
 import { OrtRunError, optimizeGraphWithOrt } from '../runner/ort-client';
 import type { OptimizeGraphResult } from '../runner/ort-protocol';
+import { errorLine } from './errors';
 import { CliUsageError, parseProfileArgs, type ProfileArgs } from './profile-command';
 
 interface Io {
@@ -117,7 +119,7 @@ export function renderComparison(f: ComparisonFile, withStructure = true): strin
 
 function cliOrtError(e: OrtRunError): string {
   const hint = e.code === 'provider-unavailable' ? `${e.hint} Or run on CPU with --allow-cpu-fallback.` : e.hint;
-  return `inference-lens: ${withHint(e.message, hint)}\n`;
+  return errorLine(withHint(e.message, hint));
 }
 
 /** Pulls the flags only compare/optimize know out of `args`; the rest are profile options. */
@@ -142,9 +144,9 @@ export function profileOptions(model: string, rest: readonly string[], command: 
   if (rest.includes('--trace')) throw new CliUsageError(`--trace is not an option of ${command}; profile one model to export its trace`);
   if (rest.includes('--json')) throw new CliUsageError(`--json takes no file for ${command}; it prints the comparison`);
   try {
-    return parseProfileArgs([model, ...rest], process.cwd());
+    return parseProfileArgs([model, ...rest], process.cwd(), command);
   } catch (e) {
-    if (e instanceof CliUsageError) throw new CliUsageError(e.message.replace(/ for profile\b/, ` for ${command}`).replace('profile takes one model path', `${command}: unexpected argument`));
+    if (e instanceof CliUsageError && e.message.startsWith(`${command} takes one model path`)) throw new CliUsageError(e.message.replace(`${command} takes one model path`, `${command}: unexpected argument`));
     throw e;
   }
 }
@@ -233,9 +235,23 @@ export async function runCompare(
     throw e;
   }
   const before = typeof lead === 'string' ? lead : lead(r.file);
-  io.out(json ? `${JSON.stringify({ ...r.file, ...extraJson, comparisonFile: r.filePath }, null, 2)}\n` : `${before}${renderComparison(r.file, !before)}${savedLine(r.filePath)}`);
+  const out: ComparisonJson = { ...r.file, ...extraJson, comparisonFile: r.filePath };
+  io.out(json ? `${JSON.stringify(out, null, 2)}\n` : `${before}${renderComparison(r.file, !before)}${savedLine(r.filePath)}`);
   return r.file.verify.verdict === 'fail' ? 1 : 0;
 }
+
+/** `optimize --graph LEVEL --json` (without --verify; src/cli/schemas/optimize.schema.json). */
+export const GRAPH_OPTIMIZE_SCHEMA_VERSION = 1;
+export interface GraphOptimizeJson {
+  readonly schemaVersion: typeof GRAPH_OPTIMIZE_SCHEMA_VERSION;
+  readonly optimized: OptimizeGraphResult;
+}
+
+/** `compare --json` (without --structure-only; src/cli/schemas/compare.schema.json): the comparison file and where it was saved. */
+export type ComparisonJson = ComparisonFile & { readonly comparisonFile: string };
+
+/** `optimize … --verify --json` (src/cli/schemas/optimize.schema.json): the comparison and what the transformation reported. */
+export type OptimizeVerifyJson = ComparisonJson & ({ readonly transformReport: TransformReport } | { readonly optimized: OptimizeGraphResult });
 
 export const GRAPH_LEVELS = ['basic', 'extended', 'all'] as const;
 export type GraphLevel = (typeof GRAPH_LEVELS)[number];
@@ -264,7 +280,7 @@ export async function graphOptimizeCommand(
   workerPath: string,
 ): Promise<number> {
   const src = path.resolve(o.model);
-  if (!fs.existsSync(src)) throw new CliUsageError(`${src} does not exist`);
+  if (!fs.existsSync(src)) throw new CliUsageError(`${src} does not exist; check the model path`);
   if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
   const out = o.out ? path.resolve(o.out) : uniqueOutputPath(src, 'graph', fs.existsSync);
   if (out === src) throw new CliUsageError('the output would overwrite the source model; choose another -o');
@@ -284,7 +300,8 @@ export async function graphOptimizeCommand(
   const changed = diffLines(d);
   const report = renderGraphOptimized(res, { name: d.a.name, bytes: d.a.totalBytes }, changed);
   if (!o.verify) {
-    io.out(o.json ? `${JSON.stringify({ optimized: res }, null, 2)}\n` : report);
+    const out: GraphOptimizeJson = { schemaVersion: GRAPH_OPTIMIZE_SCHEMA_VERSION, optimized: res };
+    io.out(o.json ? `${JSON.stringify(out, null, 2)}\n` : report);
     return 0;
   }
   const transform: TransformInfo = { kind: 'optimize-graph', title: `Optimize graph (${o.level})`, changes: changed, warnings: res.notes };

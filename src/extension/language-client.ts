@@ -24,7 +24,8 @@ export function registerLanguageClient(context: vscode.ExtensionContext, log: vs
         { scheme: 'file', language: 'python' },
         { scheme: 'untitled', language: 'python' },
       ],
-      synchronize: { configurationSection: 'inferenceLens.lint' },
+      // Settings, and model files appearing or going (the CodeLens says whether an export's file exists).
+      synchronize: { configurationSection: 'inferenceLens.lint', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
       initializationOptions: {
         lint: { rules: vscode.workspace.getConfiguration('inferenceLens.lint').get('rules') },
         runsDirs: [runsDir],

@@ -105,6 +105,15 @@ export function startServer(connection: Connection): void {
     };
   });
 
+  // Model files created or deleted (the script ran, a file was removed): the lenses say whether
+  // each export's file exists, so they are asked for again. The client watches **/*.onnx.
+  let lensTimer: NodeJS.Timeout | undefined;
+  connection.onDidChangeWatchedFiles(() => {
+    if (!lensRefresh) return;
+    clearTimeout(lensTimer);
+    lensTimer = setTimeout(() => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined), 100);
+  });
+
   connection.onDidChangeConfiguration((p) => {
     const s = (p.settings ?? {}) as { inferenceLens?: { lint?: unknown } };
     applySettings(s.inferenceLens?.lint);

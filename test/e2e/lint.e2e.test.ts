@@ -3,13 +3,15 @@
  * extension, as a person uses it: open an export script from the Explorer → the "Profile exported
  * model" CodeLens sits above the export call (the model is not exported yet) → the Problems panel
  * lists the findings with their rule ids → open the problem, Ctrl+. → pick the quick fix → save →
- * the file holds exactly the fixed text and the problem is gone.
+ * the file holds exactly the fixed text and the problem is gone → the model file appears (the
+ * script ran) → the lens becomes a link that opens Profile Model… on that file.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO } from '../helpers/fixtures';
+import { mlpModel } from '../helpers/models';
 import { startWorkbench, STEP_MS, type Workbench } from '../helpers/workbench';
 
 const CORPUS = path.join(REPO, 'test', 'server', 'corpus');
@@ -83,6 +85,22 @@ describe('e2e: Python lint in a real VS Code (code-server)', { timeout: 10 * 60_
       await problem('torch.onnx.export has no dynamic_axes').waitFor({ state: 'detached', timeout: STEP_MS });
       await problem('opset_version 11 is below 14').waitFor({ state: 'visible', timeout: STEP_MS });
       await wb.shot('lint-fixed');
+    });
+    await wb.step('lens-profiles-the-export', async () => {
+      // The script "ran": its model appears. The lens turns into a link that opens Profile Model… on it.
+      fs.mkdirSync(path.join(wb.workspace, 'build'), { recursive: true });
+      fs.writeFileSync(path.join(wb.workspace, 'build', 'bert-sst2.onnx'), mlpModel().model);
+      await p.locator('.monaco-editor .view-lines').first().click();
+      // A link now (an <a>; the "not exported yet" text was a plain span), with the pulse icon.
+      const link = p.locator('.codelens-decoration a').filter({ hasText: 'Profile exported model' }).first();
+      await link.waitFor({ state: 'visible', timeout: STEP_MS });
+      assert.equal((await link.textContent())?.trim(), 'Profile exported model');
+      assert.equal(await link.locator('.codicon-pulse').count(), 1);
+      await wb.shot('lint-lens-exported');
+      await link.click();
+      await p.locator('.quick-input-widget .quick-input-title').filter({ hasText: /^Profile bert-sst2\.onnx \(1\/\d\)$/ }).waitFor({ state: 'visible', timeout: STEP_MS });
+      await wb.shot('lint-lens-profile-form');
+      await p.keyboard.press('Escape');
     });
   });
 });

@@ -242,6 +242,10 @@ describe('language server: CodeLens and hover with real profiles of the exported
 
     fs.writeFileSync(path.join(work, 'models', 'mlp.onnx'), mlpModel().model);
     fs.writeFileSync(path.join(work, 'models', 'other.onnx'), mlpModel().model);
+    // The editor's file watcher reports the new models: the server asks for the lenses again.
+    const refreshes = client.requestCount('workspace/codeLens/refresh');
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(work, 'models', 'mlp.onnx')).href, type: 1 }] });
+    await waitForRefresh(refreshes);
     lenses = await client.codeLens(uri());
     assert.equal(lenses[0]!.command!.title, '$(pulse) Profile exported model');
     assert.equal(lenses[0]!.command!.command, 'inferenceLens.profileModel');

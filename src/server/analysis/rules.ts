@@ -672,11 +672,27 @@ function gradOffInScope(ctx: RuleContext, scope: Scope): boolean {
   return false;
 }
 
+/** Functions the module-level code calls under no_grad/inference_mode (`with torch.no_grad(): evaluate(...)`). */
+function calledWithoutGrad(ctx: RuleContext): Set<string> {
+  return memo(ctx, 'gradFreeCallees', () => {
+    const out = new Set<string>();
+    for (const c of ctx.module.calls) {
+      const fn = c.childForFieldName('function');
+      if (fn?.type !== 'identifier') continue;
+      if (ancestorsInScope(c).some((a) => a.type === 'with_statement' && gradContextOf(ctx, a, ctx.module))) out.add(fn.text);
+    }
+    return out;
+  });
+}
+
 function checkInferenceLoops(ctx: RuleContext): void {
   for (const scope of ctx.scopes) {
     if (scope.kind !== 'function' && scope.kind !== 'module') continue;
     const fnName = functionOf(scope)?.childForFieldName('name')?.text ?? '';
     if (SKIP_FUNCTIONS.test(fnName) || inModelClass(ctx, scope)) continue;
+    // A top-level function the module code only calls under no_grad.
+    const topLevel = scope.kind === 'function' && scope.parent?.kind === 'lambda' && scope.parent.parent === ctx.module;
+    if (topLevel && calledWithoutGrad(ctx).has(fnName)) continue;
     let gradOff: boolean | undefined;
     const groups = new Map<number, { loop: Node; first: Node }>();
     for (const call of scope.calls) {

@@ -12,6 +12,7 @@ import { compareCommand } from './compare-command';
 import { optimizeCommand } from './optimize-command';
 import { summarizeProfile, type TraceSummary } from '../core/profile';
 import { importTracePath, isTraceError } from '../core/trace';
+import { isOptimizeError } from '../core/optimize';
 import { torchCommand } from './torch-command';
 import { checkCommand } from './check-command';
 import { lintCommand } from './lint-command';
@@ -119,7 +120,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 /** What a failure says on its one stderr line (src/cli/errors.ts): usage, input, file system, or a bug. */
 export function failureMessage(e: unknown): string {
   if (e instanceof UsageError || e instanceof CliUsageError) return e.message;
-  if (isOnnxError(e) || isTraceError(e)) return withHint(e.message, e.hint);
+  if (isOnnxError(e) || isTraceError(e) || isOptimizeError(e)) return withHint(e.message, e.hint);
   return systemErrorMessage(e) ?? internalErrorMessage(e);
 }
 

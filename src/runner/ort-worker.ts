@@ -17,6 +17,7 @@ import { inferVocabSize, InputSynthesisError, synthesizeInputs, type SynthTensor
 import { loadInputFiles, matchInputs } from '../core/inputs/tensor-files';
 import { argmaxLastToken, detectDecoderLayout, type DecoderLayout } from '../core/llm/decoder-layout';
 import { isOnnxError, readModel, summarize, type IoSummary, type OnnxModel } from '../core/onnx';
+import { realOrPlanned, sourceFiles } from '../core/onnx/model-writer';
 import { compareOutputs, DEFAULT_TOLERANCES, halfToFloat, type OutputTensor } from '../core/verify/agreement';
 import { alignDims, feedsForB } from '../core/verify/inputs';
 import { encodeModel } from '../core/onnx/proto-writer';
@@ -409,7 +410,8 @@ export async function optimizeGraph(req: OptimizeGraphRequest): Promise<Optimize
   if (fs.existsSync(out) && !req.overwrite) {
     throw new WorkerFailure({ code: 'bad-input', message: `${out} already exists.`, hint: 'Choose another output file, or allow overwriting it.' });
   }
-  const summary = summarize(await readOrFail(src));
+  const model = await readOrFail(src);
+  const summary = summarize(model);
   const srcBytes = summary.file.sizeBytes + summary.externalData.files.reduce((a, f) => a + (f.sizeBytes ?? 0), 0);
   const external = req.externalData ?? (summary.externalData.tensorCount > 0 || srcBytes > 2 ** 30);
   const base = path.basename(out);
@@ -417,6 +419,14 @@ export async function optimizeGraph(req: OptimizeGraphRequest): Promise<Optimize
   const dataOut = path.join(path.dirname(out), dataName);
   if (external && fs.existsSync(dataOut) && !req.overwrite) {
     throw new WorkerFailure({ code: 'bad-input', message: `${dataOut} already exists.`, hint: 'Choose another output file, or allow overwriting it.' });
+  }
+  // Never the source or a file it reads (its external data), also through a symlink or another spelling.
+  const reads = new Set(sourceFiles(model).map(realOrPlanned));
+  for (const f of external ? [out, dataOut] : [out]) {
+    if (reads.has(realOrPlanned(f))) {
+      const what = realOrPlanned(f) === realOrPlanned(src) ? 'the source model' : 'a file the source model reads';
+      throw new WorkerFailure({ code: 'bad-input', message: `${f} is ${what}; the source is never overwritten.`, hint: 'Choose another output file.' });
+    }
   }
   let tmp: string;
   try {

@@ -61,6 +61,11 @@ export interface WriteModelOptions {
   readonly maxInlineBytes?: number;
   /** New payloads for tensors of the model, by object identity (their `data` is ignored). */
   readonly payloads?: ReadonlyMap<TensorInfo, TensorPayload>;
+  /**
+   * Files the payloads read besides those `model` references: the source model's files when a
+   * transformation replaced its external tensors (FP16 converts them all). Never replaced either.
+   */
+  readonly sourceFiles?: readonly string[];
 }
 
 export interface WriteProgress {
@@ -516,7 +521,8 @@ export function numel(dims: readonly number[]): number {
 
 // ---- writing -----------------------------------------------------------------------------------
 
-function realOrPlanned(p: string): string {
+/** The real path of `p`, or of its folder joined with its name when it does not exist yet. */
+export function realOrPlanned(p: string): string {
   try {
     return fs.realpathSync(p);
   } catch {
@@ -605,7 +611,7 @@ export async function writeModel(model: OnnxModel, dst: string, opts: WriteModel
   // Never the source, never an existing file unless asked.
   const outDir = path.dirname(out);
   if (!fs.existsSync(outDir) || !fs.statSync(outDir).isDirectory()) throw new ModelWriteError('io', `The output folder ${outDir} does not exist`);
-  const sources = new Set(sourceFiles(model).map(realOrPlanned));
+  const sources = new Set([...sourceFiles(model), ...(opts.sourceFiles ?? [])].map(realOrPlanned));
   for (const f of withData ? [out, dataFile] : [out]) {
     if (sources.has(realOrPlanned(f))) {
       throw new ModelWriteError('same-file', `${f} is ${realOrPlanned(f) === realOrPlanned(model.path) ? 'the source model' : 'a file the source model reads'}`);

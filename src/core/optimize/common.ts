@@ -59,6 +59,9 @@ export async function runTransform(
       ...(run.signal ? { signal: run.signal } : {}),
       ...(run.overwrite ? { overwrite: true } : {}),
       payloads: result.payloads,
+      // The source's files, not only the ones the result still references: a converted weight's
+      // payload is read from the source's external data while the output is written.
+      sourceFiles: sourceFiles(model),
       ...(typeof ext === 'string'
         ? { externalData: ext }
         : {

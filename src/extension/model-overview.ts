@@ -331,10 +331,16 @@ class ModelOverviewPanel {
     }
   }
 
-  /** A new profile run appeared: send the graph again when it is shown, with the new times. */
+  /** A new profile run appeared: send the new times for the graph already shown. */
   private async refreshTiming(): Promise<void> {
-    if (!this.graphWanted || !this.graph) return;
-    await this.sendGraph();
+    const graph = this.graph;
+    if (!this.graphWanted || !graph) return;
+    try {
+      const built = await graph;
+      if (this.graph === graph) await this.post({ type: 'graphTiming', ...this.timing(built) });
+    } catch {
+      /* the build failed: the Graph tab shows why */
+    }
   }
 
   private async sendWeightStats(tensor: number): Promise<void> {

@@ -37,6 +37,8 @@ export type ExtensionToWebview =
    */
   | { readonly type: 'graph'; readonly graph: ModelGraph; readonly cost?: GraphCost; readonly timing?: GraphTiming; readonly timingNote?: string }
   | { readonly type: 'graphError'; readonly message: string; readonly hint: string }
+  /** A new profile run of this model: the time overlay's data (the graph itself is unchanged). */
+  | { readonly type: 'graphTiming'; readonly timing?: GraphTiming; readonly timingNote?: string }
   /** Show the Graph tab with this node selected and its groups expanded ("Reveal in model"). */
   | { readonly type: 'reveal'; readonly node: string }
   /** The answer to `weightStats`: the statistics, or why they could not be read. */
@@ -112,6 +114,9 @@ export function isExtensionToWebview(x: unknown): x is ExtensionToWebview {
     }
     case 'graphError':
       return str(x.message) && str(x.hint);
+    case 'graphTiming':
+      // Checked against the graph's node count by the view, which knows it.
+      return (x.timing === undefined || (isRecord(x.timing) && x.timing.nodeUs instanceof Float64Array && checkGraphTiming(x.timing, x.timing.nodeUs.length) !== undefined)) && (x.timingNote === undefined || str(x.timingNote));
     case 'reveal':
       return str(x.node);
     case 'weightStats':

@@ -58,6 +58,9 @@ async function openGraph(msg: GraphMessage, theme: Theme = THEMES.dark, viewport
 
 const snapshot = (w: Harness): Promise<GraphSnapshot> => graphDebug(w.page, '(g) => g.snapshot()');
 
+/** Times of the node boxes in view (every node is a box in these small models). */
+const shownTimes = (s: GraphSnapshot, nodeUs: Float64Array): number[] => s.items.filter((it) => !it.open && !it.group).map((it) => nodeUs[it.id]!).filter((v) => v > 0);
+
 // ---- tests ----
 
 test('the Graph tab asks for the graph once, shows progress, and starts the layout worker under the page CSP', async () => {
@@ -216,7 +219,7 @@ test('heat map of the time ONNX Runtime measured per node; MACs and parameter by
     await graphIdle(w.page);
     // The legend spans the boxes in view (all nodes here): from the fastest to the slowest node with a time.
     const s = await snapshot(w);
-    const shown = s.items.filter((it) => !it.open && !it.group).map((it) => timing.nodeUs[it.id]!).filter((v) => v > 0);
+    const shown = shownTimes(s, timing.nodeUs);
     assert.equal(await w.page.locator('[data-testid="legend-min"]').textContent(), formatDuration(Math.min(...shown)));
     assert.equal(await w.page.locator('[data-testid="legend-max"]').textContent(), formatDuration(Math.max(...shown)));
     await w.page.screenshot({ path: path.join(SHOTS, 'graph-overlay-time.png') });
@@ -243,13 +246,19 @@ test('heat map of the time ONNX Runtime measured per node; MACs and parameter by
   } finally {
     await w.close();
   }
-  // Without a run: the legend says why and offers Profile Model….
-  const w2 = await openGraph({ ...small, timingNote: 'No profile run of this model yet: run Profile Model… to see where the time goes.' });
+  // Without a run: the legend says why and offers Profile Model…; when a run arrives the overlay
+  // updates in place (same boxes, same selection).
+  const w2 = await openGraph({ ...msg, timingNote: 'No profile run of this model yet: run Profile Model… to see where the time goes.' });
   try {
     await w2.page.locator('[data-testid="graph-overlay"]').selectOption('time');
     assert.match((await w2.page.locator('[data-testid="legend-note"]').textContent()) ?? '', /No profile run of this model yet/);
     await w2.page.locator('[data-testid="legend-profile"]').click();
     assert.deepEqual((await w2.posted()).at(-1), { type: 'profileModel' });
+    const before = await snapshot(w2);
+    await sendTyped(w2.page, { type: 'graphTiming', timing } satisfies ExtensionToWebview);
+    await w2.page.locator('[data-testid="legend-max"]').waitFor();
+    assert.equal(await w2.page.locator('[data-testid="legend-max"]').textContent(), formatDuration(Math.max(...shownTimes(before, timing.nodeUs))));
+    assert.deepEqual(await snapshot(w2), before, 'the layout did not change');
   } finally {
     await w2.close();
   }

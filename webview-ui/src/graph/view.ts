@@ -208,6 +208,15 @@ export class GraphView {
     }
   }
 
+  /** New measured times (a profile run finished): the overlay changes, the layout and selection stay. */
+  setTiming(timing: GraphTiming | undefined, timingNote = ''): void {
+    if (!this.model || (timing && timing.nodeUs.length !== this.model.N)) return;
+    this.timing = timing;
+    this.timingNote = timingNote;
+    this.applyOverlay();
+    this.renderPanel();
+  }
+
   showError(message: string, hint: string): void {
     this.setStatus('');
     this.stage.replaceChildren(

@@ -93,6 +93,9 @@ onExtensionMessage((message) => {
     case 'graphError':
       graphView().showError(message.message, message.hint);
       break;
+    case 'graphTiming':
+      graph?.setTiming(message.timing, message.timingNote);
+      break;
     case 'reveal':
       show('graph');
       void graphView().reveal(message.node);

@@ -79,7 +79,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const [cmd, ...rest] = argv;
     if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
       io.out(USAGE);
-      return cmd === undefined ? 2 : 0;
+      if (cmd !== undefined) return 0;
+      io.err(errorLine('no command given. The commands are listed above; inference-lens <command> --help shows the options of one.'));
+      return 2;
     }
     if (cmd === '--version') {
       io.out(`${VERSION}\n`);

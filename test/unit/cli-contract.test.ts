@@ -288,6 +288,10 @@ describe('the CLI contract (every command)', () => {
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'print(1)\n');
     fs.writeFileSync(path.join(dir, 'ok.py'), 'x = 1\n');
     const runArgs = ['--iterations', '2', '--warmup', '0', '--profiled-runs', '0', '--out-dir', 'runs'];
+    const noCommand = run([]);
+    assert.equal(noCommand.code, 2);
+    assert.match(noCommand.stdout, /^Usage: inference-lens <command>/, 'the usage on stdout');
+    assert.equal(noCommand.stderr, 'inference-lens: no command given. The commands are listed above; inference-lens <command> --help shows the options of one.\n');
     const cases: readonly (readonly string[])[] = [
       ['frobnicate'],
       ['summary', 'missing.onnx'],

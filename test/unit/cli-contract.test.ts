@@ -27,6 +27,8 @@ import { schemaErrors, schemaFiles, schemaTypeMismatches, SCHEMA_DIR, type Schem
 import { mlpModel, transformerModel } from '../helpers/models';
 import { listDir, sha256, writeModelFile } from '../helpers/optimize';
 import { torchPython } from '../helpers/python';
+import { failureMessage } from '../../src/cli/main';
+import { errorLine } from '../../src/cli/errors';
 
 /** Every command `inference-lens --help` lists, each with a `--json` output and its schema file. */
 const COMMANDS = ['summary', 'insight', 'profile', 'providers', 'optimize', 'compare', 'lint', 'trace', 'check', 'torch'] as const;
@@ -390,6 +392,30 @@ describe('the CLI contract (every command)', () => {
     }
     assert.deepEqual(failures, []);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'folder')), [], 'nothing was written into the folder given as a file');
+  });
+
+  test('an internal error or a crash outside the command is still one line, exit 2, no stack trace', () => {
+    // A bug in a callback (thrown from a timer, or a rejected promise nobody awaits) while a command runs.
+    for (const [name, code] of [
+      ['throw.cjs', "setTimeout(() => { throw new TypeError('boom\\n    at fake (x.js:1:1)'); }, 0);"],
+      ['reject.cjs', "setTimeout(() => { Promise.reject(new RangeError('bad range')); }, 0);"],
+    ] as const) {
+      const preload = path.join(dir, name);
+      fs.writeFileSync(preload, code);
+      const r = spawnSync(process.execPath, ['--require', preload, cli, 'providers'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^inference-lens: internal error: (boom|bad range)\b[^\n]*This is a bug in Inference Lens[^\n]*\n$/);
+    }
+    // What main() prints for errors that are not usage errors: file-system errors in words, anything else as a bug, always one line.
+    let sys: unknown;
+    try {
+      fs.readFileSync(path.join(dir, 'nope', 'x.json'));
+    } catch (e) {
+      sys = e;
+    }
+    assert.equal(failureMessage(sys), `cannot open ${path.join(dir, 'nope', 'x.json')}: no such file or folder. Check the path.`);
+    assert.equal(errorLine(failureMessage(new Error('first\n  second\r\nthird'))), 'inference-lens: internal error: first second third. This is a bug in Inference Lens: please report it with the command you ran (inference-lens --version prints the version).\n');
   });
 
   test('optimize never touches the input: not with --force, not with -o naming it (or its data file) by any path', () => {

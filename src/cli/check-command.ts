@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { BUDGET_METRICS, BUDGET_SCHEMA_VERSION, BudgetError, budgetNeeds, checkBudget, formatBudgetValue, parseBudget, type BudgetCheck, type BudgetOp } from '../core/budget';
 import type { OrtProfileResult } from '../core/results/ort-run';
 import { profileModel } from '../runner/profile-model';
-import { CliUsageError, parseProfileArgs, PROFILE_USAGE, reportOrtError } from './profile-command';
+import { assertKnownDims, CliUsageError, parseProfileArgs, PROFILE_USAGE, reportOrtError } from './profile-command';
 
 export const CHECK_USAGE = `Usage: inference-lens check <model.onnx> --budget 'p50<=20ms,peak_mem<=2GB,tokens_per_s>=30' [profile options] [--json]
 
@@ -89,6 +89,7 @@ export async function checkCommand(args: readonly string[], io: Io, workerPath: 
   }
   const p = parseProfileArgs(rest, process.cwd(), 'check');
   if (p.json !== undefined || p.trace !== undefined) throw new CliUsageError('check prints its own result (--json takes no file); run profile for --trace');
+  await assertKnownDims(p);
   const needs = budgetNeeds(clauses);
   if (needs.decode && p.request.decode === 'off') {
     throw new CliUsageError(`the budget names decode metrics (${clauses.filter((c) => BUDGET_METRICS[c.metric]!.decode).map((c) => c.metric).join(', ')}); add --decode P:T`);

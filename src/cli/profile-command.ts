@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { formatBytes, formatMs, withHint } from '../core/format';
 import { OrtRunError, probeProviders } from '../runner/ort-client';
 import { errorLine } from './errors';
+import { summarizeModel } from '../core/onnx';
+import { unknownDims } from '../core/inputs/synthesize';
 import type { ExecutionProvider, OrtProfileRequest, ProviderProbe } from '../runner/ort-protocol';
 import { exportChromeTrace, profileModel, writeFileAtomic, type OrtRunFile } from '../runner/profile-model';
 
@@ -237,6 +239,7 @@ export async function profileCommand(args: readonly string[], io: { out(s: strin
   const p = parseProfileArgs(args, process.cwd());
   if (p.json && p.json !== '-') checkOutputFile('--json', p.json);
   if (p.trace) checkOutputFile('--trace', p.trace);
+  await assertKnownDims(p);
   if (!fs.existsSync(workerPath)) throw new CliUsageError(`the ONNX Runtime worker is missing (${workerPath}); run npm run build`);
   const ac = new AbortController();
   const onSig = () => ac.abort();
@@ -277,6 +280,19 @@ export function checkOutputFile(flag: string, file: string): void {
   if (st?.isDirectory()) throw new CliUsageError(`${flag} ${file} is a folder; give a file path`);
   const dir = path.dirname(file);
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliUsageError(`${flag}: the folder ${dir} does not exist; create it or choose another path`);
+}
+
+/**
+ * Refuses dims the model's inputs do not have (a typo would silently keep the default). Only for
+ * dims the user typed: comparisons pass one set of dims to two models on purpose.
+ */
+export async function assertKnownDims(p: ProfileArgs): Promise<void> {
+  if (p.request.inputFiles?.length || !Object.keys(p.request.dims).length) return;
+  const { unknown, known } = unknownDims((await summarizeModel(p.model)).inputs, p.request.dims);
+  if (unknown.length) {
+    const hint = known.length ? `its symbolic dims: ${known.join(', ')} (or give input:axis)` : 'its inputs have no symbolic dims; use --shape or input:axis';
+    throw new CliUsageError(`the model has no dim named ${unknown.map((k) => `'${k}'`).join(', ')}; ${hint}`);
+  }
 }
 
 /** An ONNX Runtime run failing: one line with the hint, exit 2; anything else is rethrown. */

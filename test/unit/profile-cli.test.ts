@@ -123,6 +123,8 @@ describe('inference-lens profile', () => {
       [['profile', 'missing.onnx'], /no such file/],
       [['profile', 'encoder.onnx', '--ep', 'cuda', '--iterations', '1'], /cuda provider unavailable.*--onnxruntime-node-install=cuda12/],
       [['profile', 'encoder.onnx', '--decode', '4:4'], /KV cache/],
+      // A typo in a dim name would silently keep the default: refused, with the model's dims listed.
+      [['profile', 'encoder.onnx', '--dims', 'batch=2,seqence=16', '--iterations', '1'], /no dim named 'seqence'; its symbolic dims: batch, sequence/],
     ];
     for (const [args, re] of cases) {
       const r = run(args);

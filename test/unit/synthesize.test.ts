@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { inferVocabSize, InputSynthesisError, synthesizeInputs } from '../../src/core/inputs/synthesize';
+import { inferVocabSize, InputSynthesisError, synthesizeInputs, unknownDims } from '../../src/core/inputs/synthesize';
 import { readModel, summarizeModel, type IoSummary } from '../../src/core/onnx';
 import { encodeModel } from '../../src/core/onnx/proto-writer';
 import { DataType } from '../../src/core/onnx/types';
@@ -81,4 +81,13 @@ test('absurd or missing shapes give a clear error instead of an allocation', () 
   assert.throws(() => synthesizeInputs([io(null)]), /declares no shape/);
   assert.throws(() => synthesizeInputs([io(['n'])], { dims: { n: -3 } }), /non-negative/);
   assert.throws(() => synthesizeInputs([io([2], 'string')]), /cannot be synthesized/);
+});
+
+test('dims that name nothing in the inputs are reported with the names that would', () => {
+  const inputs = [
+    { name: 'input_ids', kind: 'tensor', dtype: 'int64', shape: ['batch', 'sequence'], text: '' },
+    { name: 'pixel', kind: 'tensor', dtype: 'float32', shape: [1, 3, null, 'width'], text: '' },
+  ] as unknown as IoSummary[];
+  assert.deepEqual(unknownDims(inputs, { batch: 1, sequence: 8, 'pixel:2': 32, width: 64 }), { unknown: [], known: ['batch', 'sequence', 'width'] });
+  assert.deepEqual(unknownDims(inputs, { btach: 1, 'pixel:7': 2, 'nope:0': 1 }).unknown, ['btach', 'pixel:7', 'nope:0']);
 });

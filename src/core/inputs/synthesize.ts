@@ -99,6 +99,22 @@ function toHalfBits(v: number): number {
   return sign | (exp << 10) | ((x >>> 13) & 0x3ff);
 }
 
+/**
+ * Keys of `dims` that name nothing in these inputs (neither a symbolic dim nor `input:axis`), with
+ * the names that would: a typo there would otherwise silently leave the default in place.
+ */
+export function unknownDims(inputs: readonly IoSummary[], dims: Readonly<Record<string, number>>): { unknown: string[]; known: string[] } {
+  const known = new Set<string>();
+  for (const io of inputs) {
+    if (io.kind !== 'tensor' || !io.shape) continue;
+    io.shape.forEach((d, axis) => {
+      known.add(`${io.name}:${axis}`);
+      if (typeof d === 'string') known.add(d);
+    });
+  }
+  return { unknown: Object.keys(dims).filter((k) => !known.has(k)), known: [...known].filter((k) => !/:\d+$/.test(k)) };
+}
+
 export function synthesizeInputs(inputs: readonly IoSummary[], opts: SynthOptions = {}): SynthResult {
   const rand = mulberry32(opts.seed ?? 42);
   const notes: string[] = [];

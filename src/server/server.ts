@@ -114,6 +114,29 @@ export function startServer(connection: Connection): void {
     lensTimer = setTimeout(() => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined), 100);
   });
 
+  // File watching can miss a model written into a folder the script just created (seen in
+  // code-server under load), so the outputs the lenses still call "not exported yet" are also
+  // checked every 1.5 s while any is awaited: a handful of stat calls.
+  const awaited = new Map<string, Set<string>>();
+  let poll: NodeJS.Timeout | undefined;
+  const awaitOutputs = (uri: string, missing: Set<string>) => {
+    if (missing.size) awaited.set(uri, missing);
+    else awaited.delete(uri);
+    if (poll || !awaited.size || !lensRefresh) return;
+    poll = setInterval(() => {
+      const appeared = [...awaited.values()].some((paths) => [...paths].some((p) => fs.existsSync(p)));
+      if (appeared) {
+        awaited.clear();
+        void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      }
+      if (!awaited.size) {
+        clearInterval(poll);
+        poll = undefined;
+      }
+    }, 1500);
+    poll.unref();
+  };
+
   connection.onDidChangeConfiguration((p) => {
     const s = (p.settings ?? {}) as { inferenceLens?: { lint?: unknown } };
     applySettings(s.inferenceLens?.lint);
@@ -199,6 +222,7 @@ export function startServer(connection: Connection): void {
     if (st.scheduled) clearImmediate(st.scheduled);
     st.tree?.delete();
     docs.delete(t.uri);
+    awaited.delete(t.uri);
     void connection.sendDiagnostics({ uri: t.uri, diagnostics: [] });
   });
 
@@ -241,7 +265,8 @@ export function startServer(connection: Connection): void {
     const a = analyze(st);
     if (!a) return [];
     const script = uriToPath(params.textDocument.uri);
-    return a.result.exports.map((site) => {
+    const missing = new Set<string>();
+    const lenses = a.result.exports.map((site): CodeLens => {
       const range = { start: a.lines.position(site.start), end: a.lines.position(site.end) };
       const target = resolveExport(site, script);
       if (target.kind === 'unknown') {
@@ -249,12 +274,15 @@ export function startServer(connection: Connection): void {
       }
       if (target.kind === 'unsaved') return { range, command: { title: 'Profile exported model: save the script first', command: '' } };
       if (!fs.existsSync(target.path)) {
+        missing.add(target.path);
         return { range, command: { title: `Profile exported model: not exported yet (${site.path})`, command: '', tooltip: `${target.path} does not exist yet: run the script to export it.` } };
       }
       const last = runs?.latestFor(target.path);
       const title = `$(pulse) Profile exported model${last ? ` · last p50 ${formatMs(last.p50Ms)} ms${last.peakRssBytes !== undefined ? ` · peak ${formatBytes(last.peakRssBytes)}` : ''}` : ''}`;
       return { range, command: { title, command: 'inferenceLens.profileModel', arguments: [pathToFileURL(target.path).href], tooltip: `Profile ${target.path} with ONNX Runtime` } };
     });
+    awaitOutputs(params.textDocument.uri, missing);
+    return lenses;
   });
 
   connection.onHover((params): Hover | null => {

@@ -254,6 +254,20 @@ describe('language server: CodeLens and hover with real profiles of the exported
     assert.match((h!.contents as { value: string }).value, /has not been profiled yet/);
   });
 
+  test('a model written where no file watcher reports it (a folder the script just made): the server notices within seconds', async () => {
+    const late = path.join(work, 'late.py');
+    const text = 'import torch\nmodel = torch.nn.Linear(4, 2)\nx = torch.randn(1, 4)\ntorch.onnx.export(model, x, "fresh/late.onnx", input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, opset_version=17)\n';
+    fs.writeFileSync(late, text);
+    const lateUri = pathToFileURL(late).href;
+    await client.open(lateUri, text);
+    assert.equal((await client.codeLens(lateUri))[0]!.command!.title, 'Profile exported model: not exported yet (fresh/late.onnx)');
+    const refreshes = client.requestCount('workspace/codeLens/refresh');
+    fs.mkdirSync(path.join(work, 'fresh'));
+    fs.writeFileSync(path.join(work, 'fresh', 'late.onnx'), mlpModel().model);
+    await waitForRefresh(refreshes); // no didChangeWatchedFiles sent
+    assert.equal((await client.codeLens(lateUri))[0]!.command!.title, '$(pulse) Profile exported model');
+  });
+
   test('after real ONNX Runtime runs (runs folder from the client, and the CLI default in the workspace) the lens and hover show their numbers', async () => {
     const refreshes = client.requestCount('workspace/codeLens/refresh');
     const ext = profile('models/mlp.onnx', ['--out-dir', 'ext-runs']);

@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ComparisonFile, TransformInfo } from '../core/compare/comparison';
-import type { MetricDelta, RunComparison } from '../core/compare/compare-runs';
-import { formatBytes, formatMs, formatRate, withHint } from '../core/format';
+import { formatMetricValue, type MetricDelta, type RunComparison } from '../core/compare/compare-runs';
+import { formatBytes, formatMs, withHint } from '../core/format';
 import { compareModelFiles } from '../core/onnx';
 import { diffLines } from '../core/onnx/diff-report';
 import { uniqueOutputPath } from '../core/optimize/paths';
@@ -68,18 +68,6 @@ export function renderVerify(v: VerifyResult, names: { a: string; b: string }): 
   return lines.join('\n') + '\n';
 }
 
-function metricText(m: MetricDelta, v: number): string {
-  switch (m.unit) {
-    case 'ms':
-      return `${formatMs(v)} ms`;
-    case 'per-s':
-      return `${formatRate(v)}/s`;
-    case 'tokens-per-s':
-      return `${formatRate(v)} tok/s`;
-    case 'bytes':
-      return formatBytes(v);
-  }
-}
 
 function changeText(m: MetricDelta): string {
   const pct = m.change === null ? (m.b === 0 ? '0%' : 'new') : `${m.change > 0 ? '+' : ''}${(m.change * 100).toFixed(1)}%`;
@@ -91,7 +79,7 @@ const usText = (us: number): string => `${formatMs(us / 1000)} ms`;
 export function renderRunComparison(c: RunComparison, names: { a: string; b: string }, top = 12): string {
   const lines: string[] = [];
   lines.push(`Before / after (${names.a} → ${names.b})`);
-  lines.push(table([['metric', names.a, names.b, 'change'], ...c.metrics.map((m) => [m.label, metricText(m, m.a), metricText(m, m.b), changeText(m)])]).trimEnd());
+  lines.push(table([['metric', names.a, names.b, 'change'], ...c.metrics.map((m) => [m.label, formatMetricValue(m, m.a), formatMetricValue(m, m.b), changeText(m)])]).trimEnd());
   lines.push(`  speedup (p50): ${c.speedup.toFixed(2)}×`);
   if (c.operators.length) {
     lines.push('');

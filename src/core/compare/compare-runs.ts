@@ -3,6 +3,7 @@
  * change and whether it is better or worse, per-operator time per run with deltas, and notes when
  * the runs were not measured the same way. Pure: takes the two run files, returns plain data.
  */
+import { formatBytes, formatMs, formatRate } from '../format';
 import type { OrtRunFile } from '../results/ort-run';
 
 export type MetricUnit = 'ms' | 'per-s' | 'tokens-per-s' | 'bytes';
@@ -125,4 +126,18 @@ export function compareRuns(a: OrtRunFile, b: OrtRunFile, opts: CompareOptions =
   if (!operators.length) notes.push('No per-operator deltas: one of the runs has no ORT profile (0 profiled runs).');
 
   return { metrics: m, operators, ...(nodeTimeUs ? { nodeTimeUs } : {}), speedup: rb.latencyMs.p50 > 0 ? ra.latencyMs.p50 / rb.latencyMs.p50 : 0, notes };
+}
+
+/** A value of this metric as people read it (`12.3 ms`, `76.0/s`, `41.2 tokens/s`, `139 MiB`). */
+export function formatMetricValue(m: Pick<MetricDelta, 'unit'>, v: number): string {
+  switch (m.unit) {
+    case 'ms':
+      return `${formatMs(v)} ms`;
+    case 'per-s':
+      return `${formatRate(v)}/s`;
+    case 'tokens-per-s':
+      return `${formatRate(v)} tokens/s`;
+    case 'bytes':
+      return formatBytes(v);
+  }
 }

@@ -37,7 +37,8 @@ export class InputSynthesisError extends Error {
   override readonly name = 'InputSynthesisError';
 }
 
-const ORT_DTYPE: Record<string, SynthDtype> = {
+/** ONNX element type names (as the summary writes them) → the dtypes inputs can be synthesized in. */
+export const ORT_DTYPE: Readonly<Record<string, SynthDtype>> = {
   float: 'float32',
   double: 'float64',
   float16: 'float16',

@@ -4,24 +4,9 @@
  * type differs (an FP16 model without float32 I/O takes float16), and its own synthesized tensors
  * for inputs A does not have.
  */
-import type { SynthDtype, SynthTensor } from '../inputs/synthesize';
+import { ORT_DTYPE, type SynthDtype, type SynthTensor } from '../inputs/synthesize';
 import type { IoSummary } from '../onnx/summary-types';
 import { floatToHalf, halfToFloat } from './agreement';
-
-const ORT_DTYPE: Readonly<Record<string, SynthDtype>> = {
-  float: 'float32',
-  double: 'float64',
-  float16: 'float16',
-  int8: 'int8',
-  uint8: 'uint8',
-  int16: 'int16',
-  uint16: 'uint16',
-  int32: 'int32',
-  uint32: 'uint32',
-  int64: 'int64',
-  uint64: 'uint64',
-  bool: 'bool',
-};
 
 /** onnxruntime's type name for an ONNX element type name (`float` → `float32`), or undefined. */
 export function ortDtypeOf(onnxDtype: string): SynthDtype | undefined {

@@ -4,7 +4,7 @@
  * structural changes. Rendering only: the buttons call `post`. The `data-testid` / `data-*`
  * attributes are a contract with the webview and end-to-end tests; keep them stable.
  */
-import type { MetricDelta, OpDelta } from '../../../src/core/compare/compare-runs';
+import { formatMetricValue, type MetricDelta, type OpDelta } from '../../../src/core/compare/compare-runs';
 import type { ComparisonFile } from '../../../src/core/compare/comparison';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../../../src/core/format';
 import { diffHeadline, groupDtypeChanges, signed } from '../../../src/core/onnx/diff-report';
@@ -165,18 +165,6 @@ function agreementSection(c: ComparisonFile): HTMLElement {
   );
 }
 
-function metricText(m: MetricDelta, v: number): string {
-  switch (m.unit) {
-    case 'ms':
-      return `${formatMs(v)} ms`;
-    case 'per-s':
-      return `${formatRate(v)}/s`;
-    case 'tokens-per-s':
-      return `${formatRate(v)} tokens/s`;
-    case 'bytes':
-      return formatBytes(v);
-  }
-}
 
 function changeCell(m: MetricDelta): HTMLElement {
   const pct = m.change === null ? (m.b === 0 ? '0%' : 'new') : `${m.change > 0 ? '+' : m.change < 0 ? '−' : ''}${Math.abs(m.change * 100).toFixed(1)}%`;
@@ -204,8 +192,8 @@ function beforeAfterSection(c: ComparisonFile): HTMLElement {
           'tr',
           { data: { testid: 'metric-row', key: m.key, a: m.a, b: m.b, verdict: m.verdict } },
           h('td', { class: 'name' }, m.label),
-          h('td', { class: 'right num' }, metricText(m, m.a)),
-          h('td', { class: 'right num' }, metricText(m, m.b)),
+          h('td', { class: 'right num' }, formatMetricValue(m, m.a)),
+          h('td', { class: 'right num' }, formatMetricValue(m, m.b)),
           h('td', null, changeCell(m)),
         ),
       ),

@@ -213,16 +213,25 @@ export async function lintCommand(args: readonly string[], io: Io): Promise<numb
   if (!targets.length) throw new CliUsageError('lint needs a Python file or a folder: inference-lens lint <file.py|folder> [--json] [--fix]');
   const levels = parseRuleOptions(ruleValues);
   const files = collect(targets);
+  if (!files.length) throw new CliUsageError(`no Python files (.py) in ${targets.join(', ')}. Give a Python file or a folder that holds some.`);
   const parser = await loadPythonParser();
 
   const reports: LintFileReport[] = [];
   for (const file of files) {
     let text: string;
+    let bytes: Buffer;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      bytes = fs.readFileSync(file);
     } catch (e) {
       throw new CliUsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
+    try {
+      // Python source is UTF-8 (PEP 3120); a binary or otherwise encoded file is not linted as garbage.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new CliUsageError(`${file} is not UTF-8 text (a binary file, or another encoding). Save it as UTF-8 or leave it out.`);
+    }
+    if (text.includes('\0')) throw new CliUsageError(`${file} holds NUL bytes: it is not a Python source file.`);
     let fixed: LintFileReport['fixed'];
     const before = analyze(parser, text);
     if (fix && !before.syntaxErrors) {

@@ -135,6 +135,10 @@ describe('inference-lens lint', () => {
   test('bad usage and bad input: exit 2 with one line on stderr', () => {
     const dir = tmpDir('lint-bad');
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');
+    fs.writeFileSync(path.join(dir, 'latin1.py'), Buffer.from('# caf\xe9\nx = 1\n', 'latin1'));
+    fs.writeFileSync(path.join(dir, 'blob.py'), Buffer.from([0x78, 0x00, 0x01, 0x02, 0x0a]));
+    fs.mkdirSync(path.join(dir, 'empty'));
+    fs.writeFileSync(path.join(dir, 'empty', 'readme.md'), '# nothing to lint\n');
     for (const [args, re] of [
       [[], /lint needs a Python file or a folder/],
       [['missing.py'], /missing\.py does not exist/],
@@ -143,6 +147,9 @@ describe('inference-lens lint', () => {
       [['f.py', '--rule', 'torch-autocast=loud'], /level must be off, hint, information, warning or error/],
       [['f.py', '--rule'], /--rule needs <id>=<level>/],
       [['f.py', '--frobnicate'], /unknown option '--frobnicate'/],
+      [['latin1.py'], /latin1\.py is not UTF-8 text/],
+      [['blob.py'], /blob\.py holds NUL bytes/],
+      [['empty'], /no Python files \(\.py\) in empty/],
     ] as const) {
       fs.writeFileSync(path.join(dir, 'f.py'), 'x = 1\n');
       const r = lint([...args], dir);

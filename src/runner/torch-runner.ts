@@ -167,6 +167,15 @@ function spawnHarness(
     };
     const onAbort = () => end(new TorchRunError('cancelled', 'Cancelled; the Python process and its children were stopped.', ''));
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    // Detached (its own process group): it would outlive the caller going away, so take it along.
+    const onCallerExit = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    process.once('exit', onCallerExit);
     const timeoutMs = o.timeoutMs ?? 30 * 60_000;
     const timer = setTimeout(
       () =>
@@ -208,6 +217,7 @@ function spawnHarness(
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      process.off('exit', onCallerExit);
       o.signal?.removeEventListener('abort', onAbort);
       if (e.code === 'ENOENT' || e.code === 'EACCES') {
         reject(
@@ -221,6 +231,7 @@ function spawnHarness(
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      process.off('exit', onCallerExit);
       o.signal?.removeEventListener('abort', onAbort);
       if (pending) line(pending);
       if (ended) reject(ended);

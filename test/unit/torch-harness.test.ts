@@ -334,6 +334,33 @@ describe('profiling with real torch (CPU)', () => {
   });
 });
 
+test('the caller exiting takes the script and its children along (they run in their own process group)', async (t) => {
+  const tp = await torchPython();
+  if (tp.python === undefined) return t.skip(tp.skip);
+  const dir = tmpDir('harness-exit');
+  const script = write(dir, 'spawns.py', 'import os, subprocess, time\np = subprocess.Popen(["sleep", "300"])\nprint("pids", os.getpid(), p.pid, flush=True)\ntime.sleep(300)\n');
+  const runner = path.resolve(__dirname, '..', '..', 'src', 'runner', 'torch-runner.ts');
+  // A caller process that starts a run and exits as soon as the script is up (as an editor window closing would).
+  const caller = `const { runTorchHarness } = require(${JSON.stringify(runner)});
+runTorchHarness({ python: ${JSON.stringify(tp.python)}, harness: ${JSON.stringify(HARNESS)}, script: ${JSON.stringify(script)}, steps: { kind: 'none' }, outDir: ${JSON.stringify(path.join(dir, 'out'))},
+  onOutput: (s) => { const m = /pids (\\d+) (\\d+)/.exec(s); if (m) { console.log(m[1] + ' ' + m[2]); process.exit(0); } } }).catch((e) => { console.error(e.message); process.exit(3); });`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', caller], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const pids = r.stdout.trim().split(' ').map(Number);
+  assert.equal(pids.length, 2);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 5000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  assert.deepEqual(pids.filter(alive), [], 'the python process and its sleep child are gone');
+});
+
 describe('inference-lens torch (the CLI over the same runner)', () => {
   const cli = async (args: string[], env: NodeJS.ProcessEnv = process.env) => {
     const r = spawnSync(process.execPath, [(await bundles()).cli, 'torch', ...args], { encoding: 'utf8', timeout: 180_000, env });

@@ -68,6 +68,22 @@ async function rejects(p: Promise<unknown>, code: string): Promise<TorchRunError
   assert.fail(`expected ${code}, it succeeded`);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to 5 s for these processes to be gone; returns the ones still alive. */
+async function survivors(pids: readonly number[]): Promise<number[]> {
+  const deadline = Date.now() + 5000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  return pids.filter(alive);
+}
+
 /** Counts in the raw trace, independently of the importer. */
 function rawCounts(file: string): { steps: number; ops: Map<string, number>; total: number } {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { traceEvents: { ph: string; cat?: string; name?: string }[] };
@@ -296,14 +312,6 @@ describe('profiling with real torch (CPU)', () => {
       'spawns.py',
       'import os, subprocess, time\np = subprocess.Popen(["sleep", "300"])\nprint("pids", os.getpid(), p.pid, flush=True)\ntime.sleep(300)\n',
     );
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     for (const how of ['cancel', 'timeout'] as const) {
       const ac = new AbortController();
       let pids: number[] = [];
@@ -326,9 +334,7 @@ describe('profiling with real torch (CPU)', () => {
       });
       await rejects(run, how === 'cancel' ? 'cancelled' : 'timeout');
       assert.equal(pids.length, 2, 'the script started and printed its pids');
-      const deadline = Date.now() + 5000;
-      while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(pids.filter(alive), [], `${how}: the python process and its sleep child are gone`);
+      assert.deepEqual(await survivors(pids), [], `${how}: the python process and its sleep child are gone`);
       assert.ok(Date.now() - started < 60_000);
     }
   });
@@ -348,17 +354,7 @@ runTorchHarness({ python: ${JSON.stringify(tp.python)}, harness: ${JSON.stringif
   assert.equal(r.status, 0, r.stderr);
   const pids = r.stdout.trim().split(' ').map(Number);
   assert.equal(pids.length, 2);
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const deadline = Date.now() + 5000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-  assert.deepEqual(pids.filter(alive), [], 'the python process and its sleep child are gone');
+  assert.deepEqual(await survivors(pids), [], 'the python process and its sleep child are gone');
 });
 
 describe('inference-lens torch (the CLI over the same runner)', () => {

@@ -10,6 +10,7 @@
  * float16, or a Cast to the type a value already has) are removed. Subgraphs (If/Loop/Scan) are
  * converted with their node; their inputs and outputs follow it.
  */
+import { floatToHalf } from '../float16';
 import { readFloat32, type TensorPayload } from '../onnx/model-writer';
 import { AttributeType, DataType, type Attribute, type Graph, type Node, type OnnxModel, type TensorInfo, type TypeInfo, type ValueInfo } from '../onnx/types';
 import { Names, attrInt, forEachGraph, newTensor, nodeLabel, nodeNameSet, numel, opName, runTransform, subgraphs, type TransformResult } from './common';
@@ -82,45 +83,18 @@ export async function convertFp16(src: string, dst: string, opts: Fp16Options = 
 
 /** Converts float32 values to float16 bits (round to nearest even), clamping finite values to ±65504. */
 export function toFloat16(src: Float32Array, stats = { clamped: 0, flushed: 0 }): Uint16Array {
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const out = new Uint16Array(src.length);
   for (let i = 0; i < src.length; i++) {
-    const x = bits[i]!;
-    const sign = (x >>> 16) & 0x8000;
-    const exp = (x >>> 23) & 0xff;
-    let mant = x & 0x7fffff;
-    if (exp === 0xff) {
-      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0); // Inf, NaN
-      continue;
-    }
-    const e = exp - 112; // rebias 127 → 15
-    if (e >= 0x1f || (e === 0x1e && mant >= 0x7ff000)) {
+    const v = src[i]!;
+    if (Number.isFinite(v) && Math.abs(v) >= FLOAT16_INF) {
       // 65520 and beyond would round to Inf: clamp to 65504.
-      out[i] = sign | 0x7bff;
+      out[i] = v < 0 ? 0xfbff : 0x7bff;
       stats.clamped++;
       continue;
     }
-    if (e <= 0) {
-      // float16 subnormal, or zero.
-      if (e < -10) {
-        if (exp !== 0 || mant !== 0) stats.flushed++;
-        out[i] = sign;
-        continue;
-      }
-      mant |= 0x800000;
-      const shift = 14 - e;
-      let h = mant >>> shift;
-      const rem = mant & ((1 << shift) - 1);
-      const half = 1 << (shift - 1);
-      if (rem > half || (rem === half && h & 1)) h++;
-      if (h === 0) stats.flushed++;
-      out[i] = sign | h;
-      continue;
-    }
-    let h = (e << 10) | (mant >>> 13);
-    const rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-    out[i] = sign | h;
+    const h = floatToHalf(v);
+    if (v !== 0 && (h & 0x7fff) === 0) stats.flushed++;
+    out[i] = h;
   }
   return out;
 }
